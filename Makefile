@@ -1,0 +1,48 @@
+# The two README commands: `make synth` and `make test`. Each sets up what it needs first.
+ENV ?= development
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+CDK := node_modules/.bin/cdk
+CDK_APP := $(PY) app.py
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Pinned CLI, no update notices or telemetry prompts in CI logs.
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: install synth test lint bench constraints clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## Synthesize every stack of ENV (default development) into cdk.out/; cdk-nag runs as part of it.
+synth: install
+	$(CDK) synth --quiet --app "$(CDK_APP)" -c env=$(ENV)
+
+## Run the whole test suite.
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy infra azure_dr lambdas app.py
+
+## Hello-world vs full production synth: median wall time and peak memory.
+bench: install
+	$(PY) bench/synth_bench.py
+
+## Re-pin the transitive dependencies after changing pyproject.toml.
+constraints: install
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Transitive pins for reproducible installs (pip install -c constraints.txt). Regenerate with `make constraints`.' > constraints.txt
+
+clean:
+	rm -rf cdk.out .pytest_cache

@@ -1,0 +1,68 @@
+"""Builds every stack of one environment into a CDK app: global stacks, then the region loop.
+
+Stack ids read ``fdr-<env>-<tier>-<region>``. Cross-stack order is explicit (``add_dependency``)
+wherever a stack needs another to exist first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aws_cdk import App, RemovalPolicy, Tags
+
+from infra.config import EnvironmentConfig, RegionConfig
+from infra.nag import apply_rule_packs
+from infra.nag import network as network_nag
+from infra.naming import Names
+from infra.stacks.network import NetworkStack
+
+
+@dataclass
+class RegionStacks:
+    region: str
+    config: RegionConfig
+    network: NetworkStack
+
+
+@dataclass
+class AppStacks:
+    names: Names
+    regions: dict[str, RegionStacks] = field(default_factory=dict)
+
+
+def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
+    names = Names(config.project, config.name)
+    removal_policy = (
+        RemovalPolicy.RETAIN if config.retain_stateful_resources else RemovalPolicy.DESTROY
+    )
+    stacks = AppStacks(names=names)
+
+    for region, region_config in config.regions.items():
+        common = {
+            "account": config.account,
+            "region": region,
+            "availability_zones": region_config.availability_zones,
+            "termination_protection": config.deletion_protection,
+        }
+        network = NetworkStack(
+            app,
+            names.stack_id("network", region),
+            description=f"{names.resource('network')} ({region_config.role}): VPC, SG matrix",
+            network=config.network,
+            vpc_cidr=str(region_config.vpc_cidr),
+            logs_key_alias=names.kms_alias("logs"),
+            removal_policy=removal_policy,
+            **common,
+        )
+        network_nag.acknowledge_findings(network, az_count=len(region_config.availability_zones))
+        stacks.regions[region] = RegionStacks(region, region_config, network)
+
+    for key, value in {
+        "project": config.project,
+        "environment": config.name,
+        "managed-by": "aws-cdk",
+        **config.tags,
+    }.items():
+        Tags.of(app).add(key, value)
+    apply_rule_packs(app)
+    return stacks

@@ -1,0 +1,1 @@
+"""Reusable constructs: narrow, typed inputs; no configuration objects."""

@@ -1,0 +1,1 @@
+"""One stack class per tier; ``infra.app_builder`` instantiates them per region."""

@@ -1,0 +1,77 @@
+"""Network tier of one region.
+
+Creates: the four-tier VPC across the configured AZs (public, application, data, management),
+NAT gateways (per AZ or single), VPC flow logs to a KMS-encrypted log group, the design's
+security-group matrix, gateway and interface endpoints, and a locked-down default security group.
+
+Other stacks of the same region receive ``vpc``, ``security_groups`` and ``logs_key``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from constructs import Construct
+
+from infra.config.network import NatStrategy, NetworkConfig
+from infra.constructs import tiered_vpc
+from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.retention import log_retention
+from infra.constructs.security_groups import SecurityGroupMatrix
+from infra.constructs.tiered_vpc import TieredVpc
+from infra.constructs.vpc_endpoints import VpcEndpoints
+from infra.stacks.base import RegionalStack
+
+
+class NetworkStack(RegionalStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        network: NetworkConfig,
+        vpc_cidr: str,
+        logs_key_alias: str,
+        removal_policy: RemovalPolicy,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        azs = self.availability_zones
+        self.logs_key = LogsEncryptionKey(
+            self, "LogsKey", alias=logs_key_alias, removal_policy=removal_policy
+        ).key
+        self.tiered_vpc = TieredVpc(
+            self,
+            "Network",
+            cidr=vpc_cidr,
+            availability_zones=azs,
+            subnet_masks=network.subnet_masks.in_allocation_order(),
+            nat_gateways=len(azs) if network.nat_gateways is NatStrategy.PER_AZ else 1,
+            flow_log_retention=log_retention(network.flow_logs.retention_days),
+            flow_log_key=self.logs_key,
+            removal_policy=removal_policy,
+        )
+        self.vpc = self.tiered_vpc.vpc
+        ports = network.ports
+        self.security_groups = SecurityGroupMatrix(
+            self,
+            "SecurityGroups",
+            vpc=self.vpc,
+            vpc_cidr=vpc_cidr,
+            https_port=ports.https,
+            http_port=ports.http,
+            application_port=ports.application,
+            metrics_port=ports.metrics,
+            postgres_port=ports.postgres,
+            redis_port=ports.redis,
+        )
+        self.endpoints = VpcEndpoints(
+            self,
+            "Endpoints",
+            vpc=self.vpc,
+            gateway_services=list(network.gateway_endpoints),
+            interface_services=list(network.interface_endpoints),
+            subnets=self.tiered_vpc.subnets(tiered_vpc.APPLICATION),
+            security_group=self.security_groups.endpoints,
+        )

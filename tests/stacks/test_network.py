@@ -1,0 +1,211 @@
+"""Network tier: subnets per tier, the exact security-group matrix, flow logs, endpoints."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra.config.network import plan_subnets
+from tests.stacks.template_queries import logical_id_with_prefix, ref_target, resources
+from tests.synth import SynthesizedEnvironment
+
+GROUPS = ("Web", "App", "Db", "Cache", "Monitoring", "Bastion", "Endpoints")
+
+
+def _groups(template: dict[str, Any]) -> dict[str, str]:
+    """Logical id -> matrix name (Web, App, ...)."""
+    return {
+        logical_id_with_prefix(template, "AWS::EC2::SecurityGroup", f"SecurityGroups{g}"): g
+        for g in GROUPS
+    }
+
+
+def _rules(template: dict[str, Any]) -> set[tuple[str, str, int, str]]:
+    """Every rule of the matrix groups as (group, direction+protocol, port, peer)."""
+    names = _groups(template)
+    rules = set()
+
+    def peer(rule: dict[str, Any], key: str) -> str:
+        if "CidrIp" in rule:
+            return rule["CidrIp"]
+        return names[ref_target(rule[key])]
+
+    for logical_id, name in names.items():
+        props = template["Resources"][logical_id]["Properties"]
+        for rule in props.get("SecurityGroupIngress", []):
+            rules.add((name, f"in/{rule['IpProtocol']}", rule["FromPort"], peer(rule, "")))
+        for rule in props.get("SecurityGroupEgress", []):
+            rules.add((name, f"out/{rule['IpProtocol']}", rule["FromPort"], peer(rule, "")))
+        assert props.get("SecurityGroupIngress") is None or all(
+            r["FromPort"] == r["ToPort"] for r in props["SecurityGroupIngress"]
+        )
+    for rule in resources(template, "AWS::EC2::SecurityGroupIngress").values():
+        p = rule["Properties"]
+        assert p["FromPort"] == p["ToPort"]
+        rules.add(
+            (names[ref_target(p["GroupId"])], f"in/{p['IpProtocol']}", p["FromPort"],
+             names[ref_target(p["SourceSecurityGroupId"])])
+        )  # fmt: skip
+    for rule in resources(template, "AWS::EC2::SecurityGroupEgress").values():
+        p = rule["Properties"]
+        assert p["FromPort"] == p["ToPort"]
+        rules.add(
+            (names[ref_target(p["GroupId"])], f"out/{p['IpProtocol']}", p["FromPort"],
+             names[ref_target(p["DestinationSecurityGroupId"])])
+        )  # fmt: skip
+    return rules
+
+
+# CDK's marker for "no egress at all" on a group with allow_all_outbound=False.
+NO_EGRESS = ("out/icmp", 252, "255.255.255.255/32")
+
+
+def test_security_group_matrix_is_exactly_the_design(any_env: SynthesizedEnvironment):
+    for region, region_config in any_env.config.regions.items():
+        cidr = str(region_config.vpc_cidr)
+        template = any_env.template("network", region)
+        expected = {
+            ("Web", "in/tcp", 443, "0.0.0.0/0"),
+            ("Web", "in/tcp", 80, "0.0.0.0/0"),
+            ("Web", "out/tcp", 8080, "App"),
+            ("App", "in/tcp", 8080, "Web"),
+            ("App", "in/tcp", 9090, "Monitoring"),
+            ("App", "out/tcp", 5432, "Db"),
+            ("App", "out/tcp", 6379, "Cache"),
+            ("App", "out/tcp", 443, "0.0.0.0/0"),
+            ("Db", "in/tcp", 5432, "App"),
+            ("Db", "in/tcp", 5432, "Bastion"),
+            ("Db", *NO_EGRESS),
+            ("Cache", "in/tcp", 6379, "App"),
+            ("Cache", *NO_EGRESS),
+            ("Monitoring", "out/tcp", 9090, "App"),
+            ("Monitoring", "out/tcp", 443, "0.0.0.0/0"),
+            ("Bastion", "out/tcp", 5432, "Db"),
+            ("Bastion", "out/tcp", 443, "0.0.0.0/0"),
+            ("Endpoints", "in/tcp", 443, cidr),
+            ("Endpoints", *NO_EGRESS),
+        }
+        assert _rules(template) == expected
+
+
+def test_no_ssh_or_rdp_anywhere(any_env: SynthesizedEnvironment):
+    for template in any_env.templates.values():
+        for rule in resources(template, "AWS::EC2::SecurityGroupIngress").values():
+            assert rule["Properties"]["FromPort"] not in (22, 3389)
+
+
+def test_subnets_per_tier_follow_the_config_plan(any_env: SynthesizedEnvironment):
+    for region, region_config in any_env.config.regions.items():
+        template = any_env.template("network", region)
+        azs = region_config.availability_zones
+        plan = plan_subnets(region_config.vpc_cidr, len(azs), any_env.config.network.subnet_masks)
+        subnets = resources(template, "AWS::EC2::Subnet")
+        for tier, blocks in plan.items():
+            tier_subnets = sorted(
+                (s["Properties"] for k, s in subnets.items() if k.startswith(f"NetworkVpc{tier}")),
+                key=lambda p: ipaddress.IPv4Network(p["CidrBlock"]),
+            )
+            assert [p["CidrBlock"] for p in tier_subnets] == [str(b) for b in blocks]
+            assert [p["AvailabilityZone"] for p in tier_subnets] == azs
+            assert all(p["MapPublicIpOnLaunch"] is False for p in tier_subnets)
+
+
+def test_data_subnets_have_no_route_out(any_env: SynthesizedEnvironment):
+    for region in any_env.config.regions:
+        template = any_env.template("network", region)
+        routes = resources(template, "AWS::EC2::Route")
+        data_tables = {
+            k for k in resources(template, "AWS::EC2::RouteTable") if k.startswith("NetworkVpcdata")
+        }
+        assert data_tables
+        assert not [r for r in routes.values() if ref_target(r["Properties"]["RouteTableId"]) in
+                    data_tables]  # fmt: skip
+
+
+@pytest.mark.parametrize(("env", "per_az"), [("development", False), ("production", True)])
+def test_nat_gateways_per_strategy(env: str, per_az: bool, request: pytest.FixtureRequest):
+    synthesized: SynthesizedEnvironment = request.getfixturevalue(env)
+    for region, region_config in synthesized.config.regions.items():
+        expected = len(region_config.availability_zones) if per_az else 1
+        synthesized.assertions("network", region).resource_count_is(
+            "AWS::EC2::NatGateway", expected
+        )
+
+
+def test_flow_logs_capture_all_traffic_into_an_encrypted_log_group(
+    any_env: SynthesizedEnvironment,
+):
+    for region in any_env.config.regions:
+        t = any_env.assertions("network", region)
+        t.has_resource_properties(
+            "AWS::EC2::FlowLog",
+            {"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"},
+        )
+        t.has_resource_properties(
+            "AWS::Logs::LogGroup",
+            {
+                "RetentionInDays": any_env.config.network.flow_logs.retention_days,
+                "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("^LogsKey"), "Arn"]},
+            },
+        )
+        t.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def test_log_key_lets_only_this_regions_logs_service_use_it(production: SynthesizedEnvironment):
+    t = production.assertions("network", "eu-west-1")
+    t.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+                                "Condition": {
+                                    "ArnLike": {
+                                        "kms:EncryptionContext:aws:logs:arn": (
+                                            "arn:aws:logs:eu-west-1:333333333333:log-group:*"
+                                        )
+                                    }
+                                },
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_endpoints_follow_the_config(any_env: SynthesizedEnvironment):
+    network = any_env.config.network
+    for region in any_env.config.regions:
+        template = any_env.template("network", region)
+        endpoints = [e["Properties"] for e in resources(template, "AWS::EC2::VPCEndpoint").values()]
+        gateway = [e for e in endpoints if e.get("VpcEndpointType") != "Interface"]
+        interface = sorted(
+            e["ServiceName"] for e in endpoints if e.get("VpcEndpointType") == "Interface"
+        )
+        assert len(gateway) == len(network.gateway_endpoints)
+        assert interface == sorted(
+            f"com.amazonaws.{region}.{n}" for n in network.interface_endpoints
+        )
+        assert all(
+            e["PrivateDnsEnabled"] for e in endpoints if e.get("VpcEndpointType") == "Interface"
+        )
+
+
+def test_default_security_group_is_locked_down(any_env: SynthesizedEnvironment):
+    for region in any_env.config.regions:
+        any_env.assertions("network", region).resource_count_is("Custom::VpcRestrictDefaultSG", 1)
+
+
+def test_every_region_has_a_network_stack(production: SynthesizedEnvironment):
+    assert sorted(k for k in production.templates if "-network-" in k) == [
+        f"fdr-production-network-{r}"
+        for r in sorted(["us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2"])
+    ]

@@ -1,0 +1,16 @@
+"""The README's configuration reference is generated from the model and must stay in sync."""
+
+from __future__ import annotations
+
+from infra.config.reference import README, readme_section, render
+
+
+def test_readme_reference_matches_the_model():
+    assert readme_section(README.read_text()) == render(), (
+        "README configuration reference is stale: run `python -m infra.config.reference --write`"
+    )
+
+
+def test_every_field_is_documented():
+    undocumented = [line for line in render().splitlines() if line.endswith("|  |")]
+    assert undocumented == []
