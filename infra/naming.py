@@ -21,3 +21,26 @@ class Names:
         """``alias/fdr-<env>-<purpose>``: the same alias in every region, so another region can
         address a key by an ARN it can compute (no cross-region export)."""
         return f"alias/{self.resource(purpose)}"
+
+    # Physical names other stacks, other regions and the Lambda jobs address without exports.
+    # Changing one replaces the resource: treat them as an interface.
+
+    def database_identifier(self, region: str) -> str:
+        """RDS instance id of the primary (in the primary region) or of a region's replica."""
+        return self.resource("postgres", region)
+
+    def redis_group_id(self, region: str) -> str:
+        return self.resource("redis", region)
+
+    def data_bucket(self, account: str, region: str) -> str:
+        return self.resource("data", account, region)
+
+    def access_log_bucket(self, account: str, region: str) -> str:
+        return self.resource("access-logs", account, region)
+
+    def cluster_name(self, region: str) -> str:
+        return self.resource("cluster", region)
+
+    def ssm_parameter(self, *parts: str) -> str:
+        """``/fdr/<env>/...``: values one region publishes for stacks of other regions to read."""
+        return "/" + "/".join((self.project, self.env, *parts))
