@@ -33,8 +33,8 @@ def main() -> int:
     build_app(app, config)
     try:
         app.synth()
-    except Exception as err:  # jsii re-raises the Node error; its report was printed above
-        print(f"error: synth failed: {str(err).splitlines()[0]}", file=sys.stderr)
+    except Exception as err:  # jsii re-raises Node's error: show its report, not a traceback
+        print(f"error: synth failed: {err}", file=sys.stderr)
         return 1
     return 0
 
