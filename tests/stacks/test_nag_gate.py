@@ -25,7 +25,7 @@ def test_every_pack_reports(tmp_path: Path):
     app = App(outdir=str(tmp_path))
     sns.Topic(Stack(app, "Unencrypted"), "Topic")
     apply_rule_packs(app)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="ValidationFailed"):
         app.synth()
     report = (tmp_path / "validation-report.json").read_text()
     assert "AwsSolutions" in report
