@@ -238,7 +238,12 @@ class AzureConfig(StrictModel):
             size = 2 ** (32 - mask)
             cursor = -(-cursor // size) * size  # round up to the block boundary
             if cursor + size - 1 > end:
-                raise ValueError(f"subnet_masks: the subnets do not fit {self.vnet_cidr}")
+                m = self.subnet_masks
+                raise ValueError(
+                    f"subnet_masks: /{m.aks_system} aks_system, /{m.aks_user} aks_user, "
+                    f"/{m.postgres} postgres and /{m.private_endpoints} private_endpoints "
+                    f"do not fit vnet_cidr {self.vnet_cidr}"
+                )
             plan[tier] = ipaddress.IPv4Network((cursor, mask))
             cursor += size
         return plan
