@@ -191,13 +191,23 @@ class Lifecycle(StrictModel):
 
 class StorageConfig(StrictModel):
     sku: Literal["Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"]
-    """Replication; only geo-redundant SKUs: the DR copy itself must survive a region loss."""
+    """Replication; only geo-redundant SKUs (the DR copy must survive a region loss), and
+    without ZRS while the lifecycle archives (Azure has no Archive tier on ZRS accounts)."""
     containers: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")]]
     """Blob containers mirroring the S3 buckets (e.g. data, backups)."""
     soft_delete_days: int = Field(ge=1, le=365)
     """Soft delete of blobs and containers, and the point-in-time restore window source."""
     lifecycle: Lifecycle
     """Tiering and expiry of blobs, mirroring the S3 lifecycle rules."""
+
+    @model_validator(mode="after")
+    def _archive_needs_grs(self) -> Self:
+        if "ZRS" in self.sku:
+            raise ValueError(
+                f"sku: {self.sku} cannot hold Archive-tier blobs: the lifecycle's "
+                "archive_after_days needs Standard_GRS or Standard_RAGRS"
+            )
+        return self
 
 
 class KeyVaultConfig(StrictModel):
