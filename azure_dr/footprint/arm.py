@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # One place to bump API versions. PostgreSQL 17 needs a flexibleServers API newer than 2024-08-01.
@@ -69,3 +70,32 @@ def diagnostics(
         scope=resource_id(target_type, target_name),
         depends_on=[resource_id(target_type, target_name)],
     )
+
+
+_RESOURCE_ID = re.compile(r"^\[resourceId\((.*)\)\]$")
+
+
+def _expand(subscription_id: str, resource_group: str, resource_type: str, name: str) -> str:
+    namespace, *types = resource_type.split("/")
+    segments = [f"{t}/{n}" for t, n in zip(types, name.split("/"), strict=True)]
+    return (
+        f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/"
+        f"{namespace}/" + "/".join(segments)
+    )
+
+
+def evaluate_resource_id(expression: str, subscription_id: str, resource_group: str) -> str:
+    """The id a ``resource_id()`` expression stands for (for previews computed offline)."""
+    match = _RESOURCE_ID.match(expression)
+    if not match:
+        raise ValueError(f"not a resourceId() expression: {expression}")
+    resource_type, *names = (a.strip().strip("'") for a in match.group(1).split(","))
+    return _expand(subscription_id, resource_group, resource_type, "/".join(names))
+
+
+def template_resource_id(body: dict[str, Any], subscription_id: str, resource_group: str) -> str:
+    """The id ARM gives a template resource (extension resources hang under their scope)."""
+    if "scope" in body:
+        scope = evaluate_resource_id(body["scope"], subscription_id, resource_group)
+        return f"{scope}/providers/{body['type']}/{body['name']}"
+    return _expand(subscription_id, resource_group, body["type"], body["name"])
