@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 from azure.core.credentials import TokenCredential
@@ -21,6 +22,7 @@ from azure_dr.errors import AzureDrError, translate
 from azure_dr.footprint import Footprint, build_footprint
 from azure_dr.preview import pending, render_json, render_text, summary
 from infra.config import ConfigError, load_config
+from infra.config.loader import CONFIG_DIR
 
 EXIT_OK, EXIT_FAILED, EXIT_CHANGES = 0, 1, 2
 
@@ -48,13 +50,14 @@ def main(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    config_dir: Path = CONFIG_DIR,
 ) -> int:
     """``credential`` and ``transport`` (ClientOptions overrides: polling_interval, retry_total,
     retry_backoff_factor, progress_every) let tests and embedders replace the defaults."""
     out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
     args = parser().parse_args(argv)
     try:
-        config = load_config(args.env, environ=environ)
+        config = load_config(args.env, config_dir=config_dir, environ=environ)
     except ConfigError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_FAILED

@@ -51,7 +51,7 @@ def _flatten(items: list[Any], prefix: str = "") -> list[PropertyChange]:
 def changes_from_what_if(result: Any) -> list[Change]:
     changes = [
         Change(c["resourceId"], c["changeType"], _flatten(c.get("delta") or []))
-        for c in (result.get("changes") or [])
+        for c in ((result.get("properties") or {}).get("changes") or [])
     ]
     return sorted(changes, key=lambda c: c.resource_id.lower())
 
@@ -107,7 +107,14 @@ def render_json(footprint: Footprint, changes: list[Change], group_exists: bool)
             "deployment": footprint.deployment_name,
             "pending": pending(changes) or not group_exists,
             "summary": summary(changes),
-            "changes": [asdict(c) for c in changes],
+            "changes": [
+                {
+                    "resourceId": c.resource_id,
+                    "changeType": c.change_type,
+                    "delta": [asdict(d) for d in c.delta],
+                }
+                for c in changes
+            ],
         },
         indent=2,
         default=str,
