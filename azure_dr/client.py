@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ResourceNotFoundError
 from azure.identity import DefaultAzureCredential
 from azure.mgmt.resource.deployments import DeploymentsMgmtClient
 from azure.mgmt.resource.resources import ResourceManagementClient
@@ -111,7 +112,14 @@ class ArmSession:
         return self.footprint.resource_group
 
     def resource_group_exists(self) -> bool:
-        return bool(self.resources.resource_groups.check_existence(self._group))
+        # GET, not HEAD: a HEAD 404 cannot tell a missing group from a wrong subscription.
+        try:
+            self.resources.resource_groups.get(self._group)
+        except ResourceNotFoundError as exc:
+            if exc.error is not None and exc.error.code == "ResourceGroupNotFound":
+                return False
+            raise
+        return True
 
     def ensure_resource_group(self) -> None:
         self.resources.resource_groups.create_or_update(

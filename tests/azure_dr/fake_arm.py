@@ -67,7 +67,11 @@ class FakeArm:
     # -- helpers ---------------------------------------------------------------------------
     def _next_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
-            if fault.times > 0 and fault.method == method and fault.path_contains in path:
+            if (
+                fault.times > 0
+                and fault.method == method
+                and fault.path_contains.lower() in path.lower()
+            ):
                 fault.times -= 1
                 return fault
         return None
