@@ -12,7 +12,7 @@ from typing import Any
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import ResourceNotFoundError
 from azure.identity import DefaultAzureCredential
-from azure.mgmt.resource.deployments import DeploymentsMgmtClient
+from azure.mgmt.resource.deployments import DeploymentsMgmtClient, models
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from azure_dr.clouds import Cloud
@@ -142,13 +142,15 @@ class ArmSession:
         if not self.resource_group_exists():
             return False, creates_from_template(self.footprint)
         poller = self.deployments.deployments.begin_what_if(
-            self._group, self.footprint.deployment_name, self._body(password)
+            self._group,
+            self.footprint.deployment_name,
+            models.DeploymentWhatIf(self._body(password)),
         )
         return True, changes_from_what_if(poller.result())
 
     def validate(self, password: dict[str, Any]) -> None:
         result = self.deployments.deployments.begin_validate(
-            self._group, self.footprint.deployment_name, self._body(password)
+            self._group, self.footprint.deployment_name, models.Deployment(self._body(password))
         ).result()
         error = result.get("error") if hasattr(result, "get") else None
         if error:
@@ -161,7 +163,7 @@ class ArmSession:
     ) -> dict[str, Any]:
         name = self.footprint.deployment_name
         poller = self.deployments.deployments.begin_create_or_update(
-            self._group, name, self._body(password)
+            self._group, name, models.Deployment(self._body(password))
         )
         started = time.monotonic()
         while not poller.done():

@@ -63,8 +63,8 @@ def build_footprint(
         "environment": config.name,
         "managed-by": "azure_dr",
     }
-    where = {"location": az.location, "tags": tags}
     subnets = az.subnets()
+    zones = [str(z) for z in az.aks.availability_zones]
     ports = config.network.ports
     postgres_zone = f"{names.postgres}.private.{cloud.postgres_dns_suffix}"
     rules = nsg_rules(
@@ -85,20 +85,20 @@ def build_footprint(
             subnets=subnets,
             rules=rules,
             private_dns_zones=[postgres_zone, cloud.blob_dns_zone, cloud.vault_dns_zone],
-            **where,
+            location=az.location, tags=tags,
         ),
-        workspace(names, retention_days=az.log_retention_days, **where),
-        *cluster(names, az.aks, **where),
+        workspace(names, retention_days=az.log_retention_days, location=az.location, tags=tags),
+        *cluster(names, az.aks, location=az.location, tags=tags),
         *postgres(
-            names, az.postgres, dns_zone=postgres_zone, zones=list(az.aks.availability_zones),
-            **where,
+            names, az.postgres, dns_zone=postgres_zone, zones=zones,
+            location=az.location, tags=tags,
         ),
-        *storage_account(names, az.storage, **where),
-        *key_vault(names, az.key_vault, **where),
+        *storage_account(names, az.storage, location=az.location, tags=tags),
+        *key_vault(names, az.key_vault, location=az.location, tags=tags),
         *private_endpoint(names, target="blob", target_id=account_id, group_id="blob",
-                          dns_zone=cloud.blob_dns_zone, **where),
+                          dns_zone=cloud.blob_dns_zone, location=az.location, tags=tags),
         *private_endpoint(names, target="vault", target_id=vault_id, group_id="vault",
-                          dns_zone=cloud.vault_dns_zone, **where),
+                          dns_zone=cloud.vault_dns_zone, location=az.location, tags=tags),
     ]  # fmt: skip
     template = {
         "$schema": SCHEMA,

@@ -65,7 +65,7 @@ def cluster(
     tags: dict[str, str],
 ) -> list[dict[str, Any]]:
     workspace_id = resource_id(WORKSPACE_TYPE, names.workspace)
-    zones = list(aks.availability_zones)
+    zones: list[str] = list(aks.availability_zones)
     pools = [
         _pool("system", aks.system_pool, mode="System",
               subnet=subnet_id(names, "aks_system"), zones=zones),
