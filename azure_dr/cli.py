@@ -1,0 +1,153 @@
+"""``python -m azure_dr {template,plan,sync,outputs}``: the Azure DR footprint, like cdk diff.
+
+Exit codes: 0 success (plan: nothing would change), 2 plan: changes pending, 1 any failure
+(one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from azure.core.credentials import TokenCredential
+
+from azure_dr.client import ArmSession, ClientOptions, default_credential, password_parameter
+from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD
+from azure_dr.errors import AzureDrError, translate
+from azure_dr.footprint import Footprint, build_footprint
+from azure_dr.preview import pending, render_json, render_text, summary
+from infra.config import ConfigError, load_config
+from infra.config.loader import CONFIG_DIR
+
+EXIT_OK, EXIT_FAILED, EXIT_CHANGES = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m azure_dr", description=__doc__.split("\n")[0])
+    p.add_argument("command", choices=["template", "plan", "sync", "outputs"])
+    p.add_argument("--env", default="development", help="config/<env>.yaml (default development)")
+    p.add_argument("--subscription", help="Azure subscription id (default: azure.subscription_id)")
+    p.add_argument("--yes", action="store_true", help="sync without asking (CI)")
+    p.add_argument("--timeout", type=float, default=3600, help="seconds to wait for a deployment")
+    p.add_argument("--output", choices=["text", "json"], default="text")
+    p.add_argument("--cloud", choices=sorted(CLOUDS), default=DEFAULT_CLOUD)
+    p.add_argument("--arm-endpoint", help="any ARM-compatible endpoint (default: the cloud's)")
+    p.add_argument("--ca-bundle", help="CA certificates (PEM) to trust for the ARM endpoint")
+    return p
+
+
+def main(
+    argv: list[str],
+    *,
+    credential: TokenCredential | None = None,
+    transport: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] = os.environ,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    config_dir: Path = CONFIG_DIR,
+) -> int:
+    """``credential`` and ``transport`` (ClientOptions overrides: polling_interval, retry_total,
+    retry_backoff_factor, progress_every) let tests and embedders replace the defaults."""
+    out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    args = parser().parse_args(argv)
+    try:
+        config = load_config(args.env, config_dir=config_dir, environ=environ)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_FAILED
+    cloud = CLOUDS[args.cloud]
+    footprint = build_footprint(config, subscription_id=args.subscription, cloud=cloud)
+    if args.command == "template":
+        print(json.dumps(footprint.template, indent=2), file=out)
+        return EXIT_OK
+    overrides = dict(transport or {})
+    progress_every = float(overrides.pop("progress_every", 10))
+    options = ClientOptions(
+        arm_endpoint=args.arm_endpoint or cloud.arm_endpoint,
+        credential_scopes=[cloud.scope],
+        connection_verify=args.ca_bundle or True,
+        read_timeout=min(args.timeout, 120),
+        **overrides,
+    )
+    try:
+        session = ArmSession(footprint, credential or default_credential(cloud, environ), options)
+        return _run(args, session, footprint, environ, inp, out, err, progress_every)
+    except KeyboardInterrupt:
+        print("error: interrupted; a running deployment continues in Azure", file=err)
+        return EXIT_FAILED
+    except Exception as exc:
+        message = translate(
+            exc, subscription_id=footprint.subscription_id, resource_group=footprint.resource_group
+        )
+        print(f"error: {message}", file=err)
+        return EXIT_FAILED
+
+
+def _run(
+    args: argparse.Namespace,
+    session: ArmSession,
+    footprint: Footprint,
+    environ: Mapping[str, str],
+    inp: TextIO,
+    out: TextIO,
+    err: TextIO,
+    progress_every: float,
+) -> int:
+    if args.command == "outputs":
+        _print_outputs(session.outputs(), args.output, out)
+        return EXIT_OK
+    password = password_parameter(environ)
+    print(f"planning {footprint.deployment_name} (what-if)...", file=err)
+    group_exists, changes = session.plan(password)
+    render = render_json if args.output == "json" else render_text
+    print(render(footprint, changes, group_exists), file=out)
+    has_changes = pending(changes) or not group_exists
+    if args.command == "plan":
+        return EXIT_CHANGES if has_changes else EXIT_OK
+    if not has_changes:
+        print("nothing to change", file=err)
+        _print_outputs(session.outputs(), args.output, out)
+        return EXIT_OK
+    if not args.yes and not _confirm(inp, err):
+        raise AzureDrError("not applied: answer 'yes' to apply, or pass --yes")
+    if not group_exists:
+        print(f"creating resource group {footprint.resource_group}...", file=err)
+        session.ensure_resource_group()
+    print("validating the template...", file=err)
+    session.validate(password)
+    print(f"deploying {footprint.deployment_name} (Incremental)...", file=err)
+    outputs = session.deploy(
+        password,
+        timeout=args.timeout,
+        progress=lambda line: print(line, file=err, flush=True),
+        every=progress_every,
+    )
+    s = summary(changes)
+    print(
+        f"applied: {s['create']} created, {s['modify']} modified, {s['unchanged']} unchanged",
+        file=err,
+    )
+    _print_outputs(outputs, args.output, out)
+    return EXIT_OK
+
+
+def _confirm(inp: TextIO, err: TextIO) -> bool:
+    if not inp.isatty():
+        raise AzureDrError("not applied: stdin is not a terminal; pass --yes to apply from CI")
+    print("Apply these changes? Type 'yes' to continue: ", end="", file=err, flush=True)
+    return inp.readline().strip().lower() == "yes"
+
+
+def _print_outputs(outputs: dict[str, Any], output: str, out: TextIO) -> None:
+    if output == "json":
+        print(json.dumps({"outputs": outputs}, indent=2), file=out)
+        return
+    print("Outputs:", file=out)
+    for key, value in outputs.items():
+        print(f"  {key} = {value}", file=out)

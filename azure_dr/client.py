@@ -1,0 +1,199 @@
+"""Talks to Azure Resource Manager through the SDK: credential, resource group, what-if,
+validate, deploy (Incremental only) and outputs. Retries and polling are the SDK's own."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ResourceNotFoundError
+from azure.identity import DefaultAzureCredential
+from azure.mgmt.resource.deployments import DeploymentsMgmtClient, models
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from azure_dr.clouds import Cloud
+from azure_dr.errors import AzureDrError
+from azure_dr.footprint import PASSWORD_PARAMETER, Footprint
+from azure_dr.preview import Change, changes_from_what_if, creates_from_template
+
+PASSWORD_VARIABLE = "FDR_AZURE_POSTGRES_PASSWORD"
+PASSWORD_SECRET_VARIABLE = "FDR_AZURE_POSTGRES_PASSWORD_SECRET"
+MANAGED_IDENTITY_VARIABLE = "FDR_AZURE_MANAGED_IDENTITY"
+# The tool never deletes what it did not declare.
+MODE = "Incremental"
+
+
+def default_credential(cloud: Cloud, environ: Mapping[str, str] = os.environ) -> TokenCredential:
+    """DefaultAzureCredential without the slow or interactive links. Managed identity only when
+    the host says it is in Azure: elsewhere its metadata endpoint can hang for minutes."""
+    on_azure = (
+        "IDENTITY_ENDPOINT" in environ
+        or "MSI_ENDPOINT" in environ
+        or environ.get(MANAGED_IDENTITY_VARIABLE) == "1"
+    )
+    return DefaultAzureCredential(
+        authority=cloud.authority_host,
+        exclude_managed_identity_credential=not on_azure,
+        exclude_interactive_browser_credential=True,
+        exclude_visual_studio_code_credential=True,
+        exclude_shared_token_cache_credential=True,
+        exclude_powershell_credential=True,
+    )
+
+
+def password_parameter(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The secure parameter: a value from the environment, or a Key Vault reference that ARM
+    resolves itself (the secret never passes through this tool)."""
+    secret = environ.get(PASSWORD_SECRET_VARIABLE)
+    if secret:
+        vault_id, sep, name = secret.partition("/secrets/")
+        if not sep or not name or not vault_id.startswith("/subscriptions/"):
+            raise AzureDrError(
+                f"{PASSWORD_SECRET_VARIABLE} must read "
+                "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/"
+                f"<vault>/secrets/<name> (got {secret!r})"
+            )
+        return {"reference": {"keyVault": {"id": vault_id}, "secretName": name}}
+    value = environ.get(PASSWORD_VARIABLE)
+    if not value:
+        raise AzureDrError(
+            f"the PostgreSQL admin password is not set: export {PASSWORD_VARIABLE} or "
+            f"{PASSWORD_SECRET_VARIABLE} (a Key Vault secret id)"
+        )
+    return {"value": value}
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """Transport settings; tests point them at the local fake ARM server."""
+
+    arm_endpoint: str
+    credential_scopes: list[str]
+    connection_verify: bool | str = True
+    polling_interval: float = 10
+    retry_total: int = 6
+    retry_backoff_factor: float = 0.8
+    read_timeout: float = 120
+
+    def sdk_kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self.arm_endpoint,
+            "credential_scopes": self.credential_scopes,
+            "connection_verify": self.connection_verify,
+            "polling_interval": self.polling_interval,
+            "retry_total": self.retry_total,
+            "retry_backoff_factor": self.retry_backoff_factor,
+            "read_timeout": self.read_timeout,
+        }
+
+
+Progress = Callable[[str], None]
+
+
+class ArmSession:
+    def __init__(
+        self,
+        footprint: Footprint,
+        credential: TokenCredential,
+        options: ClientOptions,
+    ) -> None:
+        self.footprint = footprint
+        kwargs = options.sdk_kwargs()
+        sub = footprint.subscription_id
+        self.resources = ResourceManagementClient(credential, sub, **kwargs)
+        self.deployments = DeploymentsMgmtClient(credential, sub, **kwargs)
+
+    @property
+    def _group(self) -> str:
+        return self.footprint.resource_group
+
+    def resource_group_exists(self) -> bool:
+        # GET, not HEAD: a HEAD 404 cannot tell a missing group from a wrong subscription.
+        try:
+            self.resources.resource_groups.get(self._group)
+        except ResourceNotFoundError as exc:
+            if exc.error is not None and exc.error.code == "ResourceGroupNotFound":
+                return False
+            raise
+        return True
+
+    def ensure_resource_group(self) -> None:
+        self.resources.resource_groups.create_or_update(
+            self._group, {"location": self.footprint.location, "tags": self.footprint.tags}
+        )
+
+    def _body(self, password: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "properties": {
+                "mode": MODE,
+                "template": self.footprint.template,
+                "parameters": {PASSWORD_PARAMETER: password},
+            },
+            "tags": self.footprint.tags,
+        }
+
+    def plan(self, password: dict[str, Any]) -> tuple[bool, list[Change]]:
+        """(resource group exists, changes). Without the group ARM cannot run what-if: then
+        everything is a create, known from the template alone."""
+        if not self.resource_group_exists():
+            return False, creates_from_template(self.footprint)
+        poller = self.deployments.deployments.begin_what_if(
+            self._group,
+            self.footprint.deployment_name,
+            models.DeploymentWhatIf(self._body(password)),
+        )
+        return True, changes_from_what_if(poller.result())
+
+    def validate(self, password: dict[str, Any]) -> None:
+        result = self.deployments.deployments.begin_validate(
+            self._group, self.footprint.deployment_name, models.Deployment(self._body(password))
+        ).result()
+        error = result.get("error") if hasattr(result, "get") else None
+        if error:
+            code = error.get("code", "")
+            target = f" ({error['target']})" if error.get("target") else ""
+            raise AzureDrError(f"Azure rejected the template: {code}{target}: {error['message']}")
+
+    def deploy(
+        self, password: dict[str, Any], *, timeout: float, progress: Progress, every: float = 10
+    ) -> dict[str, Any]:
+        name = self.footprint.deployment_name
+        poller = self.deployments.deployments.begin_create_or_update(
+            self._group, name, models.Deployment(self._body(password))
+        )
+        started = time.monotonic()
+        while not poller.done():
+            elapsed = time.monotonic() - started
+            if elapsed >= timeout:
+                raise AzureDrError(
+                    f"timed out after {timeout:g} s waiting for deployment {name} (status "
+                    f"{poller.status()}); it keeps running in Azure: re-run sync to finish, or "
+                    "raise --timeout"
+                )
+            poller.wait(min(every, timeout - elapsed))
+            if not poller.done():
+                progress(
+                    f"deployment {name}: {poller.status()} ({time.monotonic() - started:.0f} s)"
+                )
+        result = poller.result()
+        return _outputs(result)
+
+    def outputs(self) -> dict[str, Any]:
+        result = self.deployments.deployments.get(self._group, self.footprint.deployment_name)
+        return _outputs(result)
+
+
+def _outputs(deployment: Any) -> dict[str, Any]:
+    properties = deployment.get("properties") or {}
+    state = properties.get("provisioningState")
+    if state not in (None, "Succeeded"):
+        error = properties.get("error") or {}
+        raise AzureDrError(
+            f"deployment is {state}: {error.get('code', '')} {error.get('message', '')}".strip()
+        )
+    outputs = properties.get("outputs") or {}
+    return {key: value.get("value") for key, value in sorted(outputs.items())}

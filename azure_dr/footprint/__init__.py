@@ -1,0 +1,144 @@
+"""The Azure DR footprint as one ARM template, built from the configuration (no SDK here).
+
+Creates: VNet with subnets for the AKS system and user pools, PostgreSQL (delegated) and private
+endpoints, one NSG per subnet mirroring the AWS security-group matrix; Log Analytics workspace;
+private AKS cluster (Entra ID RBAC, local accounts off, Azure Policy and Key Vault CSI add-ons,
+diagnostics); PostgreSQL Flexible Server (private access, TLS 1.2+); geo-redundant storage
+account with one container per S3 bucket and the S3 lifecycle; Key Vault (RBAC, purge
+protection); private endpoints and private DNS zones. The PostgreSQL admin password is a
+secure parameter, never a template value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD, Cloud
+from azure_dr.footprint.arm import resource_id
+from azure_dr.footprint.cluster import AKS_TYPE, cluster, workspace
+from azure_dr.footprint.database import PASSWORD_PARAMETER, SERVER_TYPE, postgres
+from azure_dr.footprint.names import AzureNames
+from azure_dr.footprint.network import network_resources, nsg_rules
+from azure_dr.footprint.storage import (
+    ACCOUNT_TYPE,
+    VAULT_TYPE,
+    key_vault,
+    private_endpoint,
+    storage_account,
+)
+from infra.config import EnvironmentConfig
+
+SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+
+__all__ = ["PASSWORD_PARAMETER", "Footprint", "build_footprint"]
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Where the template goes and what it holds."""
+
+    subscription_id: str
+    resource_group: str
+    location: str
+    deployment_name: str
+    names: AzureNames
+    tags: dict[str, str]
+    template: dict[str, Any]
+
+
+def build_footprint(
+    config: EnvironmentConfig,
+    *,
+    subscription_id: str | None = None,
+    cloud: Cloud | None = None,
+) -> Footprint:
+    az = config.azure
+    cloud = cloud or CLOUDS[DEFAULT_CLOUD]
+    subscription = subscription_id or az.subscription_id
+    names = AzureNames(config.project, config.name, subscription, az.resource_group)
+    tags = {
+        **config.tags,
+        "project": config.project,
+        "environment": config.name,
+        "managed-by": "azure_dr",
+    }
+    subnets = az.subnets()
+    zones = [str(z) for z in az.aks.availability_zones]
+    ports = config.network.ports
+    postgres_zone = f"{names.postgres}.private.{cloud.postgres_dns_suffix}"
+    rules = nsg_rules(
+        subnets=subnets,
+        vnet_cidr=az.vnet_cidr,
+        pod_cidr=az.aks.pod_cidr,
+        https_port=ports.https,
+        application_port=ports.application,
+        metrics_port=ports.metrics,
+        postgres_port=ports.postgres,
+    )
+    account_id = resource_id(ACCOUNT_TYPE, names.storage_account)
+    vault_id = resource_id(VAULT_TYPE, names.key_vault)
+    resources = [
+        *network_resources(
+            names,
+            vnet_cidr=az.vnet_cidr,
+            subnets=subnets,
+            rules=rules,
+            private_dns_zones=[postgres_zone, cloud.blob_dns_zone, cloud.vault_dns_zone],
+            location=az.location, tags=tags,
+        ),
+        workspace(names, retention_days=az.log_retention_days, location=az.location, tags=tags),
+        *cluster(names, az.aks, location=az.location, tags=tags),
+        *postgres(
+            names, az.postgres, dns_zone=postgres_zone, zones=zones,
+            location=az.location, tags=tags,
+        ),
+        *storage_account(names, az.storage, location=az.location, tags=tags),
+        *key_vault(names, az.key_vault, location=az.location, tags=tags),
+        *private_endpoint(names, target="blob", target_id=account_id, group_id="blob",
+                          dns_zone=cloud.blob_dns_zone, location=az.location, tags=tags),
+        *private_endpoint(names, target="vault", target_id=vault_id, group_id="vault",
+                          dns_zone=cloud.vault_dns_zone, location=az.location, tags=tags),
+    ]  # fmt: skip
+    template = {
+        "$schema": SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "parameters": {
+            PASSWORD_PARAMETER: {
+                "type": "securestring",
+                "minLength": 12,
+                "metadata": {"description": "PostgreSQL administrator password (never stored)."},
+            }
+        },
+        "resources": resources,
+        "outputs": _outputs(names),
+    }
+    return Footprint(
+        subscription_id=subscription,
+        resource_group=az.resource_group,
+        location=az.location,
+        deployment_name=names.deployment,
+        names=names,
+        tags=tags,
+        template=template,
+    )
+
+
+def _outputs(names: AzureNames) -> dict[str, Any]:
+    def ref(resource_type: str, name: str, path: str) -> dict[str, str]:
+        return {
+            "type": "string",
+            "value": f"[reference({resource_id(resource_type, name)[1:-1]}).{path}]",
+        }
+
+    return {
+        "aksClusterName": {"type": "string", "value": names.cluster},
+        "aksClusterId": {"type": "string", "value": resource_id(AKS_TYPE, names.cluster)},
+        "aksPrivateFqdn": ref(AKS_TYPE, names.cluster, "privateFQDN"),
+        "postgresServerName": {"type": "string", "value": names.postgres},
+        "postgresFqdn": ref(SERVER_TYPE, names.postgres, "fullyQualifiedDomainName"),
+        "storageAccountName": {"type": "string", "value": names.storage_account},
+        "blobEndpoint": ref(ACCOUNT_TYPE, names.storage_account, "primaryEndpoints.blob"),
+        "keyVaultName": {"type": "string", "value": names.key_vault},
+        "keyVaultUri": ref(VAULT_TYPE, names.key_vault, "vaultUri"),
+    }

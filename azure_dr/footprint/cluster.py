@@ -1,0 +1,131 @@
+"""Log Analytics workspace and the private AKS cluster (Entra ID RBAC, no local accounts)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from azure_dr.footprint.arm import diagnostics, resource, resource_id
+from azure_dr.footprint.names import AzureNames
+from azure_dr.footprint.network import subnet_id
+from infra.config.azure import AksConfig, NodePool
+
+AKS_TYPE = "Microsoft.ContainerService/managedClusters"
+WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
+
+
+def workspace(
+    names: AzureNames, *, location: str, tags: dict[str, str], retention_days: int
+) -> dict[str, Any]:
+    return resource(
+        WORKSPACE_TYPE,
+        names.workspace,
+        {
+            "sku": {"name": "PerGB2018"},
+            "retentionInDays": retention_days,
+            # Agents authenticate with Entra ID; shared workspace keys are refused.
+            "features": {"disableLocalAuth": True},
+        },
+        location=location,
+        tags=tags,
+    )
+
+
+def _pool(name: str, pool: NodePool, *, mode: str, subnet: str, zones: list[str]) -> dict[str, Any]:
+    taints = [f"{t.key}={t.value}:{t.effect.value}" for t in pool.taints]
+    if mode == "System":
+        # Only system add-ons on the system pool (the AKS-recommended isolation).
+        taints = ["CriticalAddonsOnly=true:NoSchedule", *taints]
+    body: dict[str, Any] = {
+        "name": name,
+        "mode": mode,
+        "vmSize": pool.vm_size,
+        "osType": "Linux",
+        "osSKU": "AzureLinux",
+        "type": "VirtualMachineScaleSets",
+        "enableAutoScaling": True,
+        "minCount": pool.min_count,
+        "maxCount": pool.max_count,
+        "count": pool.min_count,
+        "vnetSubnetID": subnet,
+        "nodeLabels": dict(sorted(pool.labels.items())),
+        "nodeTaints": taints,
+        "upgradeSettings": {"maxSurge": "33%"},
+    }
+    if zones:
+        body["availabilityZones"] = zones
+    return body
+
+
+def cluster(
+    names: AzureNames,
+    aks: AksConfig,
+    *,
+    location: str,
+    tags: dict[str, str],
+) -> list[dict[str, Any]]:
+    workspace_id = resource_id(WORKSPACE_TYPE, names.workspace)
+    zones: list[str] = list(aks.availability_zones)
+    pools = [
+        _pool("system", aks.system_pool, mode="System",
+              subnet=subnet_id(names, "aks_system"), zones=zones),
+        *(
+            _pool(name, pool, mode="User", subnet=subnet_id(names, "aks_user"), zones=zones)
+            for name, pool in aks.user_pools.items()
+        ),
+    ]  # fmt: skip
+    dns_service_ip = str(ipaddress.IPv4Address(int(aks.service_cidr.network_address) + 10))
+    properties = {
+        "kubernetesVersion": aks.kubernetes_version,
+        "dnsPrefix": names.cluster,
+        "enableRBAC": True,
+        "disableLocalAccounts": True,
+        "aadProfile": {"managed": True, "enableAzureRBAC": True},
+        "apiServerAccessProfile": {
+            "enablePrivateCluster": True,
+            "privateDNSZone": "system",
+            "enablePrivateClusterPublicFQDN": False,
+        },
+        "networkProfile": {
+            "networkPlugin": "azure",
+            "networkPluginMode": "overlay",
+            "networkDataplane": "cilium",
+            "networkPolicy": "cilium",
+            "podCidr": str(aks.pod_cidr),
+            "serviceCidr": str(aks.service_cidr),
+            "dnsServiceIP": dns_service_ip,
+            "loadBalancerSku": "standard",
+            "outboundType": "loadBalancer",
+        },
+        "agentPoolProfiles": pools,
+        "addonProfiles": {
+            "azurepolicy": {"enabled": True},
+            "azureKeyvaultSecretsProvider": {
+                "enabled": True,
+                "config": {"enableSecretRotation": "true"},
+            },
+            "omsagent": {
+                "enabled": True,
+                "config": {"logAnalyticsWorkspaceResourceID": workspace_id, "useAADAuth": "true"},
+            },
+        },
+        "oidcIssuerProfile": {"enabled": True},
+        "securityProfile": {"workloadIdentity": {"enabled": True}},
+        "autoUpgradeProfile": {"upgradeChannel": "patch", "nodeOSUpgradeChannel": "NodeImage"},
+    }
+    return [
+        resource(
+            AKS_TYPE,
+            names.cluster,
+            properties,
+            location=location,
+            tags=tags,
+            sku={"name": "Base", "tier": aks.sku_tier},
+            identity={"type": "SystemAssigned"},
+            depends_on=[
+                workspace_id,
+                resource_id("Microsoft.Network/virtualNetworks", names.vnet),
+            ],
+        ),
+        diagnostics(AKS_TYPE, names.cluster, workspace_id),
+    ]

@@ -1,0 +1,66 @@
+"""Deterministic Azure names. Storage accounts, Key Vaults and PostgreSQL servers share global
+DNS namespaces, so they carry a short hash of subscription and resource group: the same target
+always gets the same names, two targets never collide."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AzureNames:
+    project: str
+    env: str
+    subscription_id: str
+    resource_group: str
+
+    @property
+    def _suffix(self) -> str:
+        key = f"{self.subscription_id.lower()}/{self.resource_group.lower()}"
+        return hashlib.sha256(key.encode()).hexdigest()[:6]
+
+    def _name(self, *parts: str) -> str:
+        return "-".join((self.project, self.env, "dr", *parts))
+
+    @property
+    def deployment(self) -> str:
+        return self._name()
+
+    @property
+    def vnet(self) -> str:
+        return self._name("vnet")
+
+    def nsg(self, subnet: str) -> str:
+        return self._name("nsg", subnet.replace("_", "-"))
+
+    def subnet(self, tier: str) -> str:
+        return tier.replace("_", "-")
+
+    @property
+    def workspace(self) -> str:
+        return self._name("logs")
+
+    @property
+    def cluster(self) -> str:
+        return self._name("aks")
+
+    @property
+    def postgres(self) -> str:
+        # 3-63 characters, lowercase, hyphens; global DNS name.
+        return f"{self._name('pg')[:56]}-{self._suffix}"
+
+    @property
+    def storage_account(self) -> str:
+        # 3-24 lowercase alphanumerics; global DNS name.
+        stem = "".join(c for c in f"{self.project}{self.env}" if c.isalnum())[:16]
+        return f"{stem}dr{self._suffix}"
+
+    @property
+    def key_vault(self) -> str:
+        # 3-24 alphanumerics and hyphens, no consecutive hyphens; global DNS name.
+        stem = f"{self.project}-{self.env}"[:14].rstrip("-")
+        return f"{stem}-kv-{self._suffix}"
+
+    def private_endpoint(self, target: str) -> str:
+        return self._name("pe", target)

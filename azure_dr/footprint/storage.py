@@ -1,0 +1,175 @@
+"""Storage account mirroring the S3 buckets, Key Vault, and their private endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure_dr.footprint.arm import diagnostics, resource, resource_id
+from azure_dr.footprint.names import AzureNames
+from azure_dr.footprint.network import subnet_id
+from infra.config.azure import KeyVaultConfig, StorageConfig
+
+ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
+VAULT_TYPE = "Microsoft.KeyVault/vaults"
+LOCKED_NETWORK = {"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": []}
+
+
+def storage_account(
+    names: AzureNames, storage: StorageConfig, *, location: str, tags: dict[str, str]
+) -> list[dict[str, Any]]:
+    account = names.storage_account
+    account_id = resource_id(ACCOUNT_TYPE, account)
+    blob_id = resource_id(f"{ACCOUNT_TYPE}/blobServices", account, "default")
+    lc = storage.lifecycle
+    retention = {"enabled": True, "days": storage.soft_delete_days}
+    tiering = {
+        "baseBlob": {
+            "tierToCool": {"daysAfterModificationGreaterThan": lc.cool_after_days},
+            "tierToArchive": {"daysAfterModificationGreaterThan": lc.archive_after_days},
+            "delete": {"daysAfterModificationGreaterThan": lc.delete_after_days},
+        },
+        "version": {
+            "tierToCool": {"daysAfterCreationGreaterThan": lc.cool_after_days},
+            "tierToArchive": {"daysAfterCreationGreaterThan": lc.archive_after_days},
+            "delete": {"daysAfterCreationGreaterThan": lc.delete_after_days},
+        },
+    }
+    return [
+        resource(
+            ACCOUNT_TYPE,
+            account,
+            {
+                "accessTier": "Hot",
+                "allowBlobPublicAccess": False,
+                "allowSharedKeyAccess": False,
+                "defaultToOAuthAuthentication": True,
+                "allowCrossTenantReplication": False,
+                "minimumTlsVersion": "TLS1_2",
+                "supportsHttpsTrafficOnly": True,
+                "publicNetworkAccess": "Disabled",
+                "networkAcls": LOCKED_NETWORK,
+                "encryption": {
+                    "keySource": "Microsoft.Storage",
+                    "requireInfrastructureEncryption": True,
+                    "services": {"blob": {"enabled": True}, "file": {"enabled": True}},
+                },
+            },
+            location=location,
+            tags=tags,
+            kind="StorageV2",
+            sku={"name": storage.sku},
+        ),
+        resource(
+            f"{ACCOUNT_TYPE}/blobServices",
+            f"{account}/default",
+            {
+                "isVersioningEnabled": True,
+                "deleteRetentionPolicy": retention,
+                "containerDeleteRetentionPolicy": retention,
+            },
+            depends_on=[account_id],
+        ),
+        *(
+            resource(
+                f"{ACCOUNT_TYPE}/blobServices/containers",
+                f"{account}/default/{container}",
+                {"publicAccess": "None"},
+                depends_on=[blob_id],
+            )
+            for container in storage.containers
+        ),
+        resource(
+            f"{ACCOUNT_TYPE}/managementPolicies",
+            f"{account}/default",
+            {
+                "policy": {
+                    "rules": [
+                        {
+                            "name": "mirror-s3-lifecycle",
+                            "enabled": True,
+                            "type": "Lifecycle",
+                            "definition": {
+                                "filters": {"blobTypes": ["blockBlob"]},
+                                "actions": tiering,
+                            },
+                        }
+                    ]
+                }
+            },
+            depends_on=[account_id],
+        ),
+    ]
+
+
+def key_vault(
+    names: AzureNames, kv: KeyVaultConfig, *, location: str, tags: dict[str, str]
+) -> list[dict[str, Any]]:
+    return [
+        resource(
+            VAULT_TYPE,
+            names.key_vault,
+            {
+                "tenantId": "[subscription().tenantId]",
+                "sku": {"family": "A", "name": kv.sku},
+                "enableRbacAuthorization": True,
+                "enableSoftDelete": True,
+                "softDeleteRetentionInDays": kv.soft_delete_days,
+                "enablePurgeProtection": True,
+                "publicNetworkAccess": "Disabled",
+                "networkAcls": LOCKED_NETWORK,
+            },
+            location=location,
+            tags=tags,
+        ),
+        diagnostics(
+            VAULT_TYPE,
+            names.key_vault,
+            resource_id("Microsoft.OperationalInsights/workspaces", names.workspace),
+        ),
+    ]
+
+
+def private_endpoint(
+    names: AzureNames,
+    *,
+    target: str,
+    target_id: str,
+    group_id: str,
+    dns_zone: str,
+    location: str,
+    tags: dict[str, str],
+) -> list[dict[str, Any]]:
+    endpoint = names.private_endpoint(target)
+    endpoint_id = resource_id("Microsoft.Network/privateEndpoints", endpoint)
+    zone_id = resource_id("Microsoft.Network/privateDnsZones", dns_zone)
+    return [
+        resource(
+            "Microsoft.Network/privateEndpoints",
+            endpoint,
+            {
+                "subnet": {"id": subnet_id(names, "private_endpoints")},
+                "privateLinkServiceConnections": [
+                    {
+                        "name": endpoint,
+                        "properties": {"privateLinkServiceId": target_id, "groupIds": [group_id]},
+                    }
+                ],
+            },
+            location=location,
+            tags=tags,
+            depends_on=[target_id, resource_id("Microsoft.Network/virtualNetworks", names.vnet)],
+        ),
+        resource(
+            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+            f"{endpoint}/default",
+            {
+                "privateDnsZoneConfigs": [
+                    {
+                        "name": dns_zone.replace(".", "-"),
+                        "properties": {"privateDnsZoneId": zone_id},
+                    }
+                ]
+            },
+            depends_on=[endpoint_id, zone_id],
+        ),
+    ]

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from azure.core.credentials import AccessToken
+
+from azure_dr.cli import main
+from infra.config import load_config
+from infra.config.loader import CONFIG_DIR
+from tests.azure_dr.fake_arm import TOKEN, FakeArm, FakeArmServer
+
+ENV = "production"
+PASSWORD = "correct-horse-battery-staple-42"
+# Fast SDK settings: no real waits on polling, backoff or Retry-After.
+FAST = {"polling_interval": 0, "retry_total": 3, "retry_backoff_factor": 0.01,
+        "progress_every": 0.05}  # fmt: skip
+
+
+class FakeCredential:
+    """A TokenCredential that hands out the token the fake server accepts."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        assert scopes, "the SDK must ask for a scope"
+        return AccessToken(TOKEN, int(time.time()) + 3600)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def ca_bundle(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture
+def arm(ca: trustme.CA) -> Iterator[FakeArmServer]:
+    subscription = load_config(ENV, environ={}).azure.subscription_id
+    with FakeArmServer(FakeArm(subscription), ca.issue_cert("127.0.0.1")) as server:
+        yield server
+
+
+@pytest.fixture
+def run(arm: FakeArmServer, ca_bundle: str):
+    def _run(
+        command: str,
+        *extra: str,
+        config_dir: Path = CONFIG_DIR,
+        credential: Any = None,
+        transport: dict[str, Any] | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> Result:
+        out, err = io.StringIO(), io.StringIO()
+        argv = [command, "--env", ENV, "--arm-endpoint", arm.url, "--ca-bundle", ca_bundle]
+        code = main(
+            [*argv, *extra],
+            credential=credential or FakeCredential(),
+            transport={**FAST, **(transport or {})},
+            environ={"FDR_AZURE_POSTGRES_PASSWORD": PASSWORD} if environ is None else environ,
+            stdin=io.StringIO(""),
+            stdout=out,
+            stderr=err,
+            config_dir=config_dir,
+        )
+        return Result(code, out.getvalue(), err.getvalue())
+
+    return _run

@@ -1,0 +1,291 @@
+"""A small fake of Azure Resource Manager: just enough of resource groups, what-if, validate,
+deployments (with async-operation polling) and fault injection for the real SDK clients.
+
+It serves HTTPS on 127.0.0.1 with a trustme certificate. What-if compares the template's
+resources with what earlier deployments stored, so plan/sync/plan behaves like Azure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import ssl
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from azure_dr.footprint.arm import template_resource_id
+
+TOKEN = "fake-token"
+GROUP = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)$", re.I)
+DEPLOYMENT = re.compile(
+    r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\.resources/"
+    r"deployments/([^/]+?)(/whatif|/validate)?$",
+    re.I,
+)
+
+
+@dataclass
+class Fault:
+    """Answer ``times`` requests whose method and path match with this response instead."""
+
+    method: str
+    path_contains: str
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+@dataclass
+class DeploymentFailure:
+    """The next deployment applies ``apply_first`` resources, then fails with this error."""
+
+    code: str
+    message: str
+    target: str = ""
+    apply_first: int = 0
+
+
+class FakeArm:
+    def __init__(self, subscription_id: str) -> None:
+        self.subscription_id = subscription_id
+        self.groups: dict[str, dict[str, Any]] = {}
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.deployments: dict[str, dict[str, Any]] = {}
+        self.operations: dict[str, dict[str, Any]] = {}
+        self.faults: list[Fault] = []
+        self.failure: DeploymentFailure | None = None
+        self.hang = False
+        self.requests: list[tuple[str, str]] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _next_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if (
+                fault.times > 0
+                and fault.method == method
+                and fault.path_contains.lower() in path.lower()
+            ):
+                fault.times -= 1
+                return fault
+        return None
+
+    def _apply(self, group: str, template: dict[str, Any], count: int | None = None) -> None:
+        for body in template["resources"][:count]:
+            rid = template_resource_id(body, self.subscription_id, group)
+            self.resources[rid.lower()] = _stored(body)
+
+    def _what_if(self, group: str, template: dict[str, Any]) -> list[dict[str, Any]]:
+        changes = []
+        for body in template["resources"]:
+            rid = template_resource_id(body, self.subscription_id, group)
+            before = self.resources.get(rid.lower())
+            after = _stored(body)
+            if before is None:
+                changes.append({"resourceId": rid, "changeType": "Create", "after": after})
+            elif before == after:
+                changes.append({"resourceId": rid, "changeType": "NoChange"})
+            else:
+                delta = [
+                    {"path": p, "propertyChangeType": "Modify", "before": b, "after": a}
+                    for p, b, a in _diff(before, after)
+                ]
+                changes.append({"resourceId": rid, "changeType": "Modify", "delta": delta})
+        return changes
+
+    # -- request handling --------------------------------------------------------------------
+    def handle(self, method: str, path: str, headers: Any, body: Any) -> tuple[int, dict, Any]:
+        with self._lock:
+            self.requests.append((method, path))
+            fault = self._next_fault(method, path)
+            if fault:
+                return fault.status, fault.headers, fault.body
+            if headers.get("Authorization") != f"Bearer {TOKEN}":
+                return 401, {}, _error("InvalidAuthenticationToken", "The token is invalid.")
+            if path.startswith("/fake-operations/"):
+                return self._poll(path.rsplit("/", 1)[-1])
+            if not path.lower().startswith(f"/subscriptions/{self.subscription_id}"):
+                sub = path.split("/")[2] if path.count("/") > 1 else ""
+                return (
+                    404,
+                    {},
+                    _error("SubscriptionNotFound", f"The subscription '{sub}' could not be found."),
+                )
+            if m := GROUP.match(path):
+                return self._group(method, m.group(2), body)
+            if m := DEPLOYMENT.match(path):
+                return self._deployment(method, m.group(2), m.group(3), m.group(4), path, body)
+            return 404, {}, _error("NotFound", f"fake ARM does not serve {method} {path}")
+
+    def _group(self, method: str, name: str, body: Any) -> tuple[int, dict, Any]:
+        key = name.lower()
+        if method == "HEAD":
+            return (204 if key in self.groups else 404), {}, None
+        if method == "PUT":
+            created = key not in self.groups
+            self.groups[key] = {
+                "id": f"/subscriptions/{self.subscription_id}/resourceGroups/{name}",
+                "name": name,
+                "location": body["location"],
+                "tags": body.get("tags", {}),
+                "properties": {"provisioningState": "Succeeded"},
+            }
+            return (201 if created else 200), {}, self.groups[key]
+        if key in self.groups:
+            return 200, {}, self.groups[key]
+        return (
+            404,
+            {},
+            _error("ResourceGroupNotFound", f"Resource group '{name}' could not be found."),
+        )
+
+    def _deployment(
+        self, method: str, group: str, name: str, action: str | None, path: str, body: Any
+    ) -> tuple[int, dict, Any]:
+        if group.lower() not in self.groups:
+            return (
+                404,
+                {},
+                _error("ResourceGroupNotFound", f"Resource group '{group}' could not be found."),
+            )
+        if action and action.lower() == "/whatif":
+            op = self._operation(
+                {
+                    "status": "Succeeded",
+                    "properties": {"changes": self._what_if(group, body["properties"]["template"])},
+                }
+            )
+            return 202, {"Location": f"/fake-operations/{op}", "Retry-After": "0"}, None
+        if action:  # validate
+            return 200, {}, {"id": path, "properties": {"provisioningState": "Succeeded"}}
+        if method == "GET":
+            if name not in self.deployments:
+                return (
+                    404,
+                    {},
+                    _error("DeploymentNotFound", f"Deployment '{name}' could not be found."),
+                )
+            return 200, {}, self.deployments[name]
+        assert body["properties"]["mode"] == "Incremental"
+        template = body["properties"]["template"]
+        deployment = {"id": path, "name": name, "properties": {"provisioningState": "Running"}}
+        self.deployments[name] = deployment
+        op = self._operation({"status": "Running"}, group=group, name=name, template=template)
+        headers = {"Azure-AsyncOperation": f"/fake-operations/{op}", "Retry-After": "0"}
+        return 201, headers, deployment
+
+    def _operation(self, result: dict[str, Any], **deploy: Any) -> str:
+        op = str(next(self._ids))
+        self.operations[op] = {"result": result, **deploy}
+        return op
+
+    def _poll(self, op: str) -> tuple[int, dict, Any]:
+        operation = self.operations[op]
+        if "template" not in operation:  # what-if: the result is ready
+            return 200, {}, operation["result"]
+        if self.hang:
+            return 200, {"Retry-After": "0"}, {"status": "Running"}
+        if "done" not in operation:
+            deployment = self.deployments[operation["name"]]
+            failure, self.failure = self.failure, None
+            if failure:
+                self._apply(operation["group"], operation["template"], failure.apply_first)
+                error = {
+                    "code": "DeploymentFailed",
+                    "message": "At least one resource deployment operation failed.",
+                    "details": [
+                        {"code": failure.code, "message": failure.message, "target": failure.target}
+                    ],
+                }
+                deployment["properties"] = {"provisioningState": "Failed", "error": error}
+                operation["done"] = {"status": "Failed", "error": error}
+            else:
+                self._apply(operation["group"], operation["template"])
+                outputs = {
+                    key: {"type": "String", "value": f"fake-{key}"}
+                    for key in operation["template"].get("outputs", {})
+                }
+                deployment["properties"] = {"provisioningState": "Succeeded", "outputs": outputs}
+                operation["done"] = {"status": "Succeeded"}
+        return 200, {}, operation["done"]
+
+
+def _stored(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in ("dependsOn", "apiVersion")}
+
+
+def _diff(before: Any, after: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in sorted(set(before) | set(after)):
+            out += _diff(before.get(key), after.get(key), f"{path}.{key}" if path else key)
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        out = []
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            out += _diff(b, a, f"{path}[{i}]")
+        return out
+    return [] if before == after else [(path, before, after)]
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+class FakeArmServer:
+    """Runs FakeArm over HTTPS on 127.0.0.1 in a background thread (a context manager)."""
+
+    def __init__(self, arm: FakeArm, server_cert: Any) -> None:
+        self.arm = arm
+        handler = _handler(arm)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_cert.configure_cert(context)
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeArmServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join()
+
+
+def _handler(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body = json.loads(raw) if raw else None
+            path = urlsplit(self.path).path
+            status, headers, payload = arm.handle(self.command, path, self.headers, body)
+            data = b"" if payload is None else json.dumps(payload).encode()
+            self.send_response(status)
+            for key, value in headers.items():
+                if key in ("Location", "Azure-AsyncOperation") and value.startswith("/"):
+                    value = f"https://{self.headers['Host']}{value}"
+                self.send_header(key, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = _serve
+
+    return Handler
