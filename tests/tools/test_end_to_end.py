@@ -1,9 +1,10 @@
 """The diff between two real commits of a copy of this project, synthesized for development.
 
 One temporary repository: commit A is the project, commit B adds only a README. B's working
-tree against A must show nothing; then (still against A) an added security-group rule and a renamed KMS key
-(a changed logical id) in the working tree must show as a security-relevant change and as the
-replacement of a stateful resource, which ``--fail-on-replace`` turns into exit status 2.
+tree against A must show nothing; then (still against A, whose synth is reused) an added
+security-group rule and a renamed KMS key (a changed logical id) in the working tree must show
+as a security-relevant change and as the replacement of a stateful resource, which
+``--fail-on-replace`` turns into exit status 2.
 """
 
 from __future__ import annotations
