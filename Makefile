@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Pinned CLI, no update notices or telemetry prompts in CI logs.
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install synth test lint bench constraints clean
+.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -31,10 +31,25 @@ synth: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## Offline template diff of a git ref against the working tree (no credentials):
+## make diff-local BASE=main [ENVS="development staging"] [DIFF_ARGS="--fail-on-replace --markdown x.md"]
+BASE ?= main
+ENVS ?= $(ENV)
+diff-local: install
+	$(PY) -m tools.template_diff --base $(BASE) $(foreach env,$(ENVS),--env $(env)) $(DIFF_ARGS)
+
+## Diff against the deployed stacks of ENV (needs AWS credentials).
+cdk-diff: install
+	$(CDK) diff --all --app "$(CDK_APP)" -c env=$(ENV)
+
+## Deploy every stack of ENV (needs credentials and `cdk bootstrap`; CI gates it by environment).
+deploy: install
+	$(CDK) deploy --all --app "$(CDK_APP)" -c env=$(ENV) --require-approval never
+
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy infra azure_dr lambdas app.py
+	$(PY) -m mypy infra azure_dr lambdas tools app.py
 
 ## Hello-world vs full production synth: median wall time and peak memory.
 bench: install
