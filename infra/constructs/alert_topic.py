@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
+
+from infra.constructs.encryption import rotating_key
 
 
 class AlertTopic(Construct):
@@ -23,12 +24,11 @@ class AlertTopic(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.key = kms.Key(
+        self.key = rotating_key(
             self,
             "Key",
             alias=key_alias,
-            description=f"SNS alert topic encryption ({key_alias})",
-            enable_key_rotation=True,
+            purpose="SNS alert topic encryption",
             removal_policy=removal_policy,
         )
         # An alarm publishing to an encrypted topic needs the key; only alarms of this account.

@@ -152,14 +152,14 @@ class DnsStack(RegionalStack):
 
     def _zone(self, dns: DnsConfig) -> route53.IHostedZone:
         if dns.own_hosted_zone:
-            zone = route53.PublicHostedZone(
+            owned = route53.PublicHostedZone(
                 self,
                 "Zone",
                 zone_name=dns.domain,
                 query_logs_log_group_arn=self.query_logs.log_group.log_group_arn,
             )
-            zone.node.add_dependency(self.query_logs.resource_policy)
-            return zone
+            owned.node.add_dependency(self.query_logs.resource_policy)
+            return owned
         zone = route53.PublicHostedZone.from_public_hosted_zone_attributes(
             self, "Zone", hosted_zone_id=dns.hosted_zone_id, zone_name=dns.domain
         )

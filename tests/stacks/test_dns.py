@@ -13,7 +13,7 @@ from infra.config import load_config
 from infra.config.base import RegionRole
 from tests.stacks.template_queries import ref_target, resources, walk
 from tests.synth import SynthesizedEnvironment
-from tests.unit.config_helpers import config_error
+from tests.unit.config_helpers import config_error, one_line
 
 RECORD = "AWS::Route53::RecordSet"
 HEALTH_CHECK = "AWS::Route53::HealthCheck"
@@ -284,26 +284,21 @@ def test_production_signs_its_zone(production: SynthesizedEnvironment):
 # Config validation: each bad input is one clear line naming the key and the value.
 
 
-def _one_line(message: str) -> str:
-    assert "\n" not in message, message
-    return message
-
-
 def test_domain_must_be_a_dns_name(tmp_path: Path):
     message = config_error(tmp_path, lambda c: c["dns"].update(domain="fdr..example.com"))
-    assert "dns.domain: 'fdr..example.com' is not a valid DNS name" in _one_line(message)
+    assert "dns.domain: 'fdr..example.com' is not a valid DNS name" in one_line(message)
 
 
 def test_hosted_zone_id_pattern(tmp_path: Path):
     message = config_error(tmp_path, lambda c: c["dns"].update(hosted_zone_id="zone-1"))
-    assert "dns.hosted_zone_id: String should match pattern" in _one_line(message)
+    assert "dns.hosted_zone_id: String should match pattern" in one_line(message)
 
 
 def test_failover_region_must_be_configured(tmp_path: Path):
     message = config_error(
         tmp_path, lambda c: c["dns"]["failover"].update(secondary_region="eu-central-1")
     )
-    assert _one_line(message).endswith(
+    assert one_line(message).endswith(
         "dns.failover.secondary_region: eu-central-1 is not under regions, so it has no ALB for "
         "the record to point to (configured: us-east-1, eu-west-1, ap-southeast-1, us-west-2)"
     )
@@ -313,14 +308,14 @@ def test_failover_needs_two_regions(tmp_path: Path):
     message = config_error(
         tmp_path, lambda c: c["dns"]["failover"].update(secondary_region="us-east-1")
     )
-    assert "dns.failover: primary and secondary are both us-east-1" in _one_line(message)
+    assert "dns.failover: primary and secondary are both us-east-1" in one_line(message)
 
 
 def test_read_region_must_be_configured(tmp_path: Path):
     message = config_error(
         tmp_path, lambda c: c["dns"].update(read_regions=["us-east-1", "eu-central-1"])
     )
-    assert "dns.read_regions.1: eu-central-1 is not under regions" in _one_line(message)
+    assert "dns.read_regions.1: eu-central-1 is not under regions" in one_line(message)
 
 
 @pytest.mark.parametrize(
@@ -336,7 +331,7 @@ def test_read_region_must_be_configured(tmp_path: Path):
 )
 def test_health_check_values_in_route53_ranges(tmp_path: Path, key: str, value: Any, expected: str):
     message = config_error(tmp_path, lambda c: c["dns"]["health_check"].update({key: value}))
-    assert f"dns.health_check{expected}" in _one_line(message)
+    assert f"dns.health_check{expected}" in one_line(message)
 
 
 def test_subscription_endpoint_must_match_protocol(tmp_path: Path):
@@ -348,7 +343,7 @@ def test_subscription_endpoint_must_match_protocol(tmp_path: Path):
     )
     assert (
         "dns.alarms.subscriptions.0: endpoint 'http://hooks.example.com/x' is not a valid https"
-        in (_one_line(message))
+        in (one_line(message))
     )
 
 
