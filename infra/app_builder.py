@@ -12,8 +12,10 @@ from aws_cdk import App, RemovalPolicy, Tags
 
 from infra.config import EnvironmentConfig, RegionConfig
 from infra.nag import apply_rule_packs
+from infra.nag import dns as dns_nag
 from infra.nag import network as network_nag
 from infra.naming import Names
+from infra.stacks.dns import DNS_HOME_REGION, DnsStack
 from infra.stacks.network import NetworkStack
 
 
@@ -28,6 +30,7 @@ class RegionStacks:
 class AppStacks:
     names: Names
     regions: dict[str, RegionStacks] = field(default_factory=dict)
+    dns: DnsStack | None = None
 
 
 def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
@@ -56,6 +59,28 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
         )
         network_nag.acknowledge_findings(network, az_count=len(region_config.availability_zones))
         stacks.regions[region] = RegionStacks(region, region_config, network)
+
+    # Global DNS (after the region loop: it points at every region's ALB).
+    region_roles = {region: region_config.role for region, region_config in config.regions.items()}
+    dns = DnsStack(
+        app,
+        names.stack_id("dns", "global"),
+        description=f"{names.resource('dns')}: Route 53 zone, health checks, failover records",
+        account=config.account,
+        region=DNS_HOME_REGION,
+        termination_protection=config.deletion_protection,
+        dns=config.dns,
+        region_roles=region_roles,
+        https_port=config.network.ports.https,
+        names=names,
+        removal_policy=removal_policy,
+    )
+    dns_nag.acknowledge_findings(dns)
+    for region in config.dns.ingress_regions(region_roles):
+        # MERGE(compute): depend on stacks.regions[region].compute, the stack that publishes the
+        # ALB's SSM parameters, once the compute tier is merged; network is the stand-in.
+        dns.add_stack_dependency(stacks.regions[region].network)
+    stacks.dns = dns
 
     for key, value in {
         "project": config.project,

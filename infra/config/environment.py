@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from infra.config.azure import AzureConfig
 from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
+from infra.config.dns import DnsConfig
 from infra.config.network import NetworkConfig, plan_subnets
 
 
@@ -42,6 +43,8 @@ class EnvironmentConfig(StrictModel):
     """Network tier of every region."""
     azure: AzureConfig
     """Azure DR footprint, read by ``python -m azure_dr``."""
+    dns: DnsConfig
+    """Global DNS: hosted zone, failover and latency records, health checks (``dns`` stack)."""
 
     @property
     def primary_region(self) -> str:
@@ -90,4 +93,9 @@ class EnvironmentConfig(StrictModel):
                 plan_subnets(cfg.vpc_cidr, len(cfg.availability_zones), self.network.subnet_masks)
             except ValueError as err:
                 raise ValueError(f"regions.{region}.vpc_cidr: {err}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _dns_points_at_configured_regions(self) -> Self:
+        self.dns.check_regions({r: c.role for r, c in self.regions.items()})
         return self

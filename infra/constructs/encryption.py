@@ -8,6 +8,20 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 
+def rotating_key(
+    scope: Construct, construct_id: str, *, alias: str, purpose: str, removal_policy: RemovalPolicy
+) -> kms.Key:
+    """A symmetric customer-managed key with yearly rotation, described by its purpose."""
+    return kms.Key(
+        scope,
+        construct_id,
+        alias=alias,
+        description=f"{purpose} ({alias})",
+        enable_key_rotation=True,
+        removal_policy=removal_policy,
+    )
+
+
 class LogsEncryptionKey(Construct):
     """A key that CloudWatch Logs may use, but only for log groups of this account and region."""
 
@@ -16,12 +30,11 @@ class LogsEncryptionKey(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.key = kms.Key(
+        self.key = rotating_key(
             self,
             "Key",
             alias=alias,
-            description=f"CloudWatch Logs encryption ({alias})",
-            enable_key_rotation=True,
+            purpose="CloudWatch Logs encryption",
             removal_policy=removal_policy,
         )
         self.key.add_to_resource_policy(

@@ -28,3 +28,10 @@ def config_error(tmp_path: Path, mutate: Mutation, env: str = "production") -> s
     with pytest.raises(ConfigError) as caught:
         load_mutated(tmp_path, mutate, env)
     return str(caught.value)
+
+
+def one_line(message: str) -> str:
+    """A validation message is one line, without a traceback."""
+    assert "\n" not in message, message
+    assert "Traceback" not in message
+    return message

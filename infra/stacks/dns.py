@@ -1,0 +1,216 @@
+"""Global DNS of one environment, deployed in us-east-1 (where Route 53 keeps its health-check
+metrics, query logs and DNSSEC keys).
+
+Creates: the public hosted zone of ``dns.domain`` (imported by id, or owned when configured);
+one HTTPS health check per regional ALB the records point to, each with a CloudWatch alarm
+that notifies a KMS-encrypted SNS topic (subscriptions from config); the application record as
+failover alias records (PRIMARY and SECONDARY region, or a plain alias when there is no second
+region); the read record as latency alias records over the read regions; DNS query logging to
+``/aws/route53/<domain>``; DNSSEC signing when configured.
+
+The ALB names are read from each region's SSM parameters by SDK calls at deploy time
+(``infra/constructs/ingress_lookup.py``): no CloudFormation export locks a regional stack.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_route53 as route53
+from constructs import Construct
+
+from infra.config.base import RegionRole
+from infra.config.dns import DnsConfig
+from infra.constructs.alert_topic import AlertTopic
+from infra.constructs.dnssec import ZoneSigning
+from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.health_check import AlarmedHealthCheck
+from infra.constructs.ingress_lookup import RegionalIngress, read_parameters_policy
+from infra.constructs.query_logging import QueryLoggingConfig, QueryLogGroup
+from infra.constructs.retention import log_retention
+from infra.constructs.sdk_calls import SdkCalls
+from infra.naming import Names
+from infra.stacks.base import RegionalStack
+
+# Route 53 is global but keeps health-check metrics, query-log groups and DNSSEC keys here.
+DNS_HOME_REGION = "us-east-1"
+
+
+def _pascal(region: str) -> str:
+    return "".join(part.capitalize() for part in region.split("-"))
+
+
+class DnsStack(RegionalStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        dns: DnsConfig,
+        region_roles: dict[str, RegionRole],
+        https_port: int,
+        names: Names,
+        removal_policy: RemovalPolicy,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, availability_zones=[], **kwargs)
+        self.logs_key = LogsEncryptionKey(
+            self, "LogsKey", alias=names.kms_alias("dns-logs"), removal_policy=removal_policy
+        ).key
+        retention = log_retention(dns.query_log_retention_days)
+        self.sdk_calls = SdkCalls(
+            self,
+            "SdkCalls",
+            log_key=self.logs_key,
+            log_retention=retention,
+            removal_policy=removal_policy,
+        )
+
+        # Zone and query logging. An owned zone takes the log group as a property (and its id
+        # is unknown before it exists); an imported zone gets its query-logging config by SDK call.
+        zone_arn_pattern = f"arn:{self.partition}:route53:::hostedzone/"
+        self.query_logs = QueryLogGroup(
+            self,
+            "QueryLogs",
+            zone_name=dns.domain,
+            source_zone_arn=zone_arn_pattern + ("*" if dns.own_hosted_zone else dns.hosted_zone_id),
+            retention=retention,
+            key=self.logs_key,
+            removal_policy=removal_policy,
+        )
+        self.zone = self._zone(dns)
+
+        # Alarms and health checks, one per region a record points to.
+        self.alerts = AlertTopic(
+            self,
+            "Alerts",
+            key_alias=names.kms_alias("dns-alerts"),
+            removal_policy=removal_policy,
+            email_endpoints=[s.endpoint for s in dns.alarms.subscriptions if s.protocol == "email"],
+            https_endpoints=[s.endpoint for s in dns.alarms.subscriptions if s.protocol == "https"],
+        )
+        regions = dns.ingress_regions(region_roles)
+        dns_name_parameter = names.ssm_parameter("ingress", "alb-dns-name")
+        zone_id_parameter = names.ssm_parameter("ingress", "alb-hosted-zone-id")
+        read_permission = self.sdk_calls.add_policy(
+            "ReadIngressParameters",
+            [
+                read_parameters_policy(
+                    self,
+                    [(r, p) for r in regions for p in (dns_name_parameter, zone_id_parameter)],
+                )
+            ],
+        )
+        self.ingress: dict[str, RegionalIngress] = {}
+        self.health_checks: dict[str, AlarmedHealthCheck] = {}
+        check = dns.health_check
+        for region in regions:
+            ingress = RegionalIngress(
+                self,
+                f"Ingress{_pascal(region)}",
+                sdk_calls=self.sdk_calls,
+                read_permission=read_permission,
+                region=region,
+                dns_name_parameter=dns_name_parameter,
+                hosted_zone_id_parameter=zone_id_parameter,
+                revision=dns.ingress_lookup_revision,
+            )
+            self.ingress[region] = ingress
+            self.health_checks[region] = AlarmedHealthCheck(
+                self,
+                f"Health{_pascal(region)}",
+                name=names.resource("alb", region),
+                fqdn=ingress.dns_name,
+                port=https_port,
+                path=check.path,
+                interval_seconds=check.interval_seconds,
+                failure_threshold=check.failure_threshold,
+                measure_latency=check.measure_latency,
+                checker_regions=list(check.checker_regions),
+                alarm_evaluation_periods=dns.alarms.evaluation_periods,
+                alarm_topic=self.alerts.topic,
+            )
+
+        self.application_records = self._application_records(
+            f"{dns.application_record}.{dns.domain}", dns.application_regions(region_roles)
+        )
+        self.read_records = self._latency_records(
+            f"{dns.read_record}.{dns.domain}", dns.latency_regions(region_roles)
+        )
+
+        if dns.dnssec:
+            self.signing = ZoneSigning(
+                self,
+                "Dnssec",
+                zone=self.zone,
+                key_alias=names.kms_alias("dnssec"),
+                key_signing_key_name=re.sub(r"[^a-z0-9]", "", names.resource("ksk")),
+                removal_policy=removal_policy,
+            )
+
+    def _zone(self, dns: DnsConfig) -> route53.IHostedZone:
+        if dns.own_hosted_zone:
+            owned = route53.PublicHostedZone(
+                self,
+                "Zone",
+                zone_name=dns.domain,
+                query_logs_log_group_arn=self.query_logs.log_group.log_group_arn,
+            )
+            owned.node.add_dependency(self.query_logs.resource_policy)
+            return owned
+        zone = route53.PublicHostedZone.from_public_hosted_zone_attributes(
+            self, "Zone", hosted_zone_id=dns.hosted_zone_id, zone_name=dns.domain
+        )
+        QueryLoggingConfig(
+            self.query_logs,
+            "Config",
+            sdk_calls=self.sdk_calls,
+            hosted_zone_id=dns.hosted_zone_id,
+            log_group_arn=self.query_logs.log_group.log_group_arn,
+            after=[self.query_logs.resource_policy],
+        )
+        return zone
+
+    def _application_records(self, name: str, regions: list[str]) -> list[route53.ARecord]:
+        if len(regions) == 1:  # one region (development): nothing to fail over to
+            (region,) = regions
+            return [
+                route53.ARecord(
+                    self,
+                    "Application",
+                    zone=self.zone,
+                    record_name=name,
+                    target=self.ingress[region].alias_target(),
+                )
+            ]
+        roles = zip((route53.Failover.PRIMARY, route53.Failover.SECONDARY), regions, strict=True)
+        return [
+            route53.ARecord(
+                self,
+                f"Application{failover.value.capitalize()}",
+                zone=self.zone,
+                record_name=name,
+                target=self.ingress[region].alias_target(),
+                failover=failover,
+                set_identifier=f"{failover.value.lower()}-{region}",
+                health_check=self.health_checks[region].health_check,
+            )
+            for failover, region in roles
+        ]
+
+    def _latency_records(self, name: str, regions: list[str]) -> list[route53.ARecord]:
+        return [
+            route53.ARecord(
+                self,
+                f"Read{_pascal(region)}",
+                zone=self.zone,
+                record_name=name,
+                target=self.ingress[region].alias_target(),
+                region=region,
+                set_identifier=f"latency-{region}",
+                health_check=self.health_checks[region].health_check,
+            )
+            for region in regions
+        ]
