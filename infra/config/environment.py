@@ -10,6 +10,8 @@ from pydantic import Field, model_validator
 
 from infra.config.azure import AzureConfig
 from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
+from infra.config.compute import ComputeConfig, IngressConfig
+from infra.config.dns import DnsConfig
 from infra.config.network import NetworkConfig, plan_subnets
 
 
@@ -42,6 +44,12 @@ class EnvironmentConfig(StrictModel):
     """Network tier of every region."""
     azure: AzureConfig
     """Azure DR footprint, read by ``python -m azure_dr``."""
+    dns: DnsConfig
+    """Public domain and its Route53 hosted zone."""
+    compute: ComputeConfig
+    """EKS cluster of every region: version, endpoint, add-ons, node groups, access."""
+    ingress: IngressConfig
+    """Internet-facing ALB of every region: TLS, health check, access logs, WAF."""
 
     @property
     def primary_region(self) -> str:
@@ -90,4 +98,11 @@ class EnvironmentConfig(StrictModel):
                 plan_subnets(cfg.vpc_cidr, len(cfg.availability_zones), self.network.subnet_masks)
             except ValueError as err:
                 raise ValueError(f"regions.{region}.vpc_cidr: {err}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _certificates_for_known_regions(self) -> Self:
+        for region in self.ingress.certificate_arns:
+            if region not in self.regions:
+                raise ValueError(f"ingress.certificate_arns.{region}: not a configured region")
         return self
