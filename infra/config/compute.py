@@ -62,6 +62,12 @@ def _instance_type(value: str) -> str:
 InstanceType = Annotated[str, AfterValidator(_instance_type)]
 
 
+def is_gpu(instance_type: str) -> bool:
+    """NVIDIA GPU families: g (except Graviton-only attribute use) and p series."""
+    match = INSTANCE_TYPE.match(instance_type)
+    return bool(match and match["series"] in ("g", "p", "gr"))
+
+
 def is_graviton(instance_type: str) -> bool:
     """AWS marks Graviton families with a ``g`` among the attribute letters (m6g, c7gn, r6gd)."""
     match = INSTANCE_TYPE.match(instance_type)
@@ -128,6 +134,12 @@ class NodeGroup(StrictModel):
             raise ValueError(
                 f"instance_types {self.instance_types} mix arm64 (Graviton) and x86_64: one node "
                 "group runs one AMI architecture"
+            )
+        gpus = [t for t in self.instance_types if is_gpu(t)]
+        if gpus and "NVIDIA" not in self.ami_type:
+            raise ValueError(
+                f"instance_types {gpus} have GPUs but ami_type {self.ami_type} has no NVIDIA "
+                "drivers: use an *_NVIDIA ami_type"
             )
         wants_arm = "ARM_64" in self.ami_type
         if arm and wants_arm != arm.pop():

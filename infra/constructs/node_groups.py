@@ -92,13 +92,16 @@ class ManagedNodeGroups(Construct):
             for extra in security_groups[1:]:
                 template.add_security_group(extra)
             self.launch_templates[spec.name] = template
+            gpu_ami = "NVIDIA" in spec.ami_type
             self.node_groups[spec.name] = eks.Nodegroup(
                 self,
                 spec.name,
                 cluster=cluster,
                 node_role=self.role,
                 subnets=subnets,
-                instance_types=[ec2.InstanceType(t) for t in spec.instance_types],
+                instance_types=None
+                if gpu_ami
+                else [ec2.InstanceType(t) for t in spec.instance_types],
                 capacity_type=eks.CapacityType[spec.capacity_type],
                 ami_type=eks.NodegroupAmiType[spec.ami_type],
                 min_size=spec.min_size,
@@ -115,3 +118,9 @@ class ManagedNodeGroups(Construct):
                     version=template.latest_version_number,
                 ),
             )
+            # CDK infers an AMI from the instance types and rejects CPU types (c5) next to an
+            # NVIDIA AMI, yet EKS runs that AMI on both: the design's ai-processing group mixes
+            # c5 and g4dn. The AMI type is explicit here, so the list is set on the resource.
+            if gpu_ami:
+                cfn = self.node_groups[spec.name].node.default_child
+                cfn.add_property_override("InstanceTypes", list(spec.instance_types))  # type: ignore[union-attr]
