@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from aws_cdk import App, RemovalPolicy, Tags
 
 from infra.config import EnvironmentConfig, RegionConfig
+from infra.constructs import tiered_vpc
 from infra.nag import apply_rule_packs
+from infra.nag import compute as compute_nag
 from infra.nag import dns as dns_nag
 from infra.nag import network as network_nag
 from infra.naming import Names
+from infra.stacks.compute import ComputeStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack
 from infra.stacks.network import NetworkStack
 
@@ -24,6 +27,7 @@ class RegionStacks:
     region: str
     config: RegionConfig
     network: NetworkStack
+    compute: ComputeStack | None = None
 
 
 @dataclass
@@ -60,6 +64,29 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
         network_nag.acknowledge_findings(network, az_count=len(region_config.availability_zones))
         stacks.regions[region] = RegionStacks(region, region_config, network)
 
+        compute = ComputeStack(
+            app,
+            names.stack_id("compute", region),
+            description=f"{names.resource('compute')} ({region_config.role}): EKS, ALB, WAF",
+            names=names,
+            role=region_config.role,
+            compute=config.compute,
+            ingress=config.ingress,
+            dns=config.dns,
+            ports=config.network.ports,
+            vpc=network.vpc,
+            application_subnets=network.tiered_vpc.subnets(tiered_vpc.APPLICATION),
+            public_subnets=network.tiered_vpc.subnets(tiered_vpc.PUBLIC),
+            app_security_group=network.security_groups.app,
+            web_security_group=network.security_groups.web,
+            logs_key=network.logs_key,
+            deletion_protection=config.deletion_protection,
+            removal_policy=removal_policy,
+            **common,
+        )
+        compute.add_stack_dependency(network)
+        compute_nag.acknowledge_findings(compute, deletion_protection=config.deletion_protection)
+        stacks.regions[region].compute = compute
     # Global DNS (after the region loop: it points at every region's ALB).
     region_roles = {region: region_config.role for region, region_config in config.regions.items()}
     dns = DnsStack(
@@ -77,9 +104,8 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
     )
     dns_nag.acknowledge_findings(dns)
     for region in config.dns.ingress_regions(region_roles):
-        # MERGE(compute): depend on stacks.regions[region].compute, the stack that publishes the
-        # ALB's SSM parameters, once the compute tier is merged; network is the stand-in.
-        dns.add_stack_dependency(stacks.regions[region].network)
+        # The compute stack publishes the ALB's SSM parameters that the DNS stack reads.
+        dns.add_stack_dependency(stacks.regions[region].compute)
     stacks.dns = dns
 
     for key, value in {

@@ -44,3 +44,11 @@ class Names:
     def ssm_parameter(self, *parts: str) -> str:
         """``/fdr/<env>/...``: values one region publishes for stacks of other regions to read."""
         return "/" + "/".join((self.project, self.env, *parts))
+
+    def eks_access_role(self, access: str, region: str) -> str:
+        """IAM role mapped into a region's cluster (``access`` is admin or developer); IAM is
+        global, so the region keeps the four clusters' roles apart."""
+        return self.resource(f"eks-{access}", region)
+
+    def alb_log_bucket(self, account: str, region: str) -> str:
+        return self.resource("alb-logs", account, region)

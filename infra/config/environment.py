@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from infra.config.azure import AzureConfig
 from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
+from infra.config.compute import ComputeConfig, IngressConfig
 from infra.config.dns import DnsConfig
 from infra.config.network import NetworkConfig, plan_subnets
 
@@ -45,6 +46,10 @@ class EnvironmentConfig(StrictModel):
     """Azure DR footprint, read by ``python -m azure_dr``."""
     dns: DnsConfig
     """Global DNS: hosted zone, failover and latency records, health checks (``dns`` stack)."""
+    compute: ComputeConfig
+    """EKS cluster of every region: version, endpoint, add-ons, node groups, access."""
+    ingress: IngressConfig
+    """Internet-facing ALB of every region: TLS, health check, access logs, WAF."""
 
     @property
     def primary_region(self) -> str:
@@ -98,4 +103,11 @@ class EnvironmentConfig(StrictModel):
     @model_validator(mode="after")
     def _dns_points_at_configured_regions(self) -> Self:
         self.dns.check_regions({r: c.role for r, c in self.regions.items()})
+        return self
+
+    @model_validator(mode="after")
+    def _certificates_for_known_regions(self) -> Self:
+        for region in self.ingress.certificate_arns:
+            if region not in self.regions:
+                raise ValueError(f"ingress.certificate_arns.{region}: not a configured region")
         return self

@@ -233,8 +233,7 @@ def test_dns_stack_depends_on_the_regions_it_points_to(any_env: SynthesizedEnvir
     depends = set(any_env.manifest["artifacts"][stack_id].get("dependencies", []))
     roles = {r: c.role for r, c in any_env.config.regions.items()}
     for region in any_env.config.dns.ingress_regions(roles):
-        # MERGE(compute): becomes the compute stack of the region.
-        assert any_env.stacks.names.stack_id("network", region) in depends
+        assert any_env.stacks.names.stack_id("compute", region) in depends
 
 
 def test_development_has_a_plain_alias_with_health_check(development: SynthesizedEnvironment):

@@ -1,0 +1,138 @@
+"""An EKS control plane (native AWS::EKS::Cluster, access entries, no kubectl Lambda), its
+secrets key, its control-plane log group and its managed add-ons."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+# The EBS CSI controller's service account: it gets its AWS permissions via EKS Pod Identity.
+EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
+EBS_CSI_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
+
+
+def kubernetes_version(version: str) -> eks.KubernetesVersion:
+    """The library's own constant (``V1_34``): a version it does not know fails here, not at
+    deploy time."""
+    return getattr(eks.KubernetesVersion, "V" + version.replace(".", "_"))
+
+
+class EksCluster(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_name: str,
+        version: str,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        public_endpoint_cidrs: list[str],
+        secrets_key_alias: str,
+        log_key: kms.IKey,
+        log_retention: logs.RetentionDays,
+        addon_versions: dict[str, str],
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.secrets_key = kms.Key(
+            self,
+            "SecretsKey",
+            alias=secrets_key_alias,
+            description=f"Envelope encryption of Kubernetes secrets ({cluster_name})",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        # EKS writes to this fixed name; creating it first gives it retention and encryption.
+        self.log_group = logs.LogGroup(
+            self,
+            "ControlPlaneLogs",
+            log_group_name=f"/aws/eks/{cluster_name}/cluster",
+            retention=log_retention,
+            encryption_key=log_key,
+            removal_policy=removal_policy,
+        )
+        role = iam.Role(
+            self,
+            "ClusterRole",
+            assumed_by=iam.ServicePrincipal("eks.amazonaws.com"),
+            description=f"EKS control plane of {cluster_name}",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name("AmazonEKSClusterPolicy")
+            ],
+        )
+        iam.ManagedPolicy(
+            self,
+            "ClusterSecretsKeyPolicy",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"],
+                    resources=[self.secrets_key.key_arn],
+                )
+            ],
+        )
+        endpoint = (
+            eks.EndpointAccess.PUBLIC_AND_PRIVATE.only_from(*public_endpoint_cidrs)
+            if public_endpoint_cidrs
+            else eks.EndpointAccess.PRIVATE
+        )
+        self.cluster = eks.Cluster(
+            self,
+            "Cluster",
+            cluster_name=cluster_name,
+            version=kubernetes_version(version),
+            vpc=vpc,
+            vpc_subnets=[subnets],
+            endpoint_access=endpoint,
+            role=role.without_policy_updates(),
+            secrets_encryption_key=self.secrets_key,
+            cluster_logging=list(eks.ClusterLoggingTypes),
+            default_capacity_type=eks.DefaultCapacityType.NODEGROUP,
+            default_capacity=0,
+            # Nobody gets implicit admin: access goes through the access entries we declare.
+            bootstrap_cluster_creator_admin_permissions=False,
+            output_config_command=False,
+            removal_policy=removal_policy,
+        )
+        self.cluster.node.add_dependency(self.log_group)
+
+        ebs_role = iam.Role(
+            self,
+            "EbsCsiRole",
+            assumed_by=iam.ServicePrincipal("pods.eks.amazonaws.com"),
+            description=f"EBS CSI controller of {cluster_name} (EKS Pod Identity)",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(EBS_CSI_POLICY)],
+        )
+        ebs_role.assume_role_policy.add_statements(  # type: ignore[union-attr]
+            iam.PolicyStatement(
+                actions=["sts:TagSession"],
+                principals=[iam.ServicePrincipal("pods.eks.amazonaws.com")],
+            )
+        )
+        self.addons: dict[str, eks.Addon] = {}
+        for name, addon_version in sorted(addon_versions.items()):
+            self.addons[name] = eks.Addon(
+                self,
+                f"Addon-{name}",
+                cluster=self.cluster,
+                addon_name=name,
+                addon_version=addon_version,
+                preserve_on_delete=False,
+            )
+        namespace, service_account = EBS_CSI_SERVICE_ACCOUNT
+        association = eks.CfnPodIdentityAssociation(
+            self,
+            "EbsCsiPodIdentity",
+            cluster_name=self.cluster.cluster_name,
+            namespace=namespace,
+            service_account=service_account,
+            role_arn=ebs_role.role_arn,
+        )
+        if "eks-pod-identity-agent" in self.addons:
+            association.node.add_dependency(self.addons["eks-pod-identity-agent"])

@@ -1,0 +1,73 @@
+"""Acknowledged findings of the compute tier."""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+
+from infra.nag.acknowledge import acknowledge, child
+
+# AWS-managed policies that EKS documents as the permissions of each role; AWS updates them with
+# new EKS releases, which a copy would silently miss. Acknowledged per policy (granular id) on
+# the one role that carries it, so any other managed policy added later is still reported.
+_MANAGED_POLICIES = {
+    "Eks/ClusterRole": {
+        "AmazonEKSClusterPolicy": "The EKS control plane role needs AmazonEKSClusterPolicy: "
+        "EKS's documented minimum for managing the cluster's ENIs and load balancers.",
+    },
+    "Eks/EbsCsiRole": {
+        "service-role/AmazonEBSCSIDriverPolicy": "Only the EBS CSI controller's service account "
+        "assumes this role (EKS Pod Identity); the AWS policy tag-conditions its volume actions.",
+    },
+    "NodeGroups/NodeRole": {
+        "AmazonEKSWorkerNodePolicy": "kubelet on managed nodes needs AmazonEKSWorkerNodePolicy "
+        "(describe calls to join the cluster), as EKS documents for the node role.",
+        "AmazonEKS_CNI_Policy": "The VPC CNI on every node assigns pod addresses through "
+        "AmazonEKS_CNI_Policy; EKS documents it for the node role.",
+        "AmazonEC2ContainerRegistryPullOnly": "Nodes pull images (EKS add-ons, our images) "
+        "from ECR; PullOnly is the narrowest AWS registry policy.",
+    },
+}
+
+
+def acknowledge_findings(stack: Stack, *, deletion_protection: bool) -> None:
+    for path, policies in _MANAGED_POLICIES.items():
+        for policy, reason in policies.items():
+            acknowledge(
+                child(stack, f"{path}/Resource"),
+                f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy}]",
+                reason,
+            )
+
+    log_bucket = child(stack, "Ingress/AccessLogs/Resource")
+    for rule in ("AwsSolutions-S1", "NIST.800.53.R5-S3BucketLoggingEnabled"):
+        acknowledge(
+            log_bucket,
+            rule,
+            "This bucket is itself a log destination (ALB access logs); logging its own "
+            "accesses into another bucket would only move the question one bucket further.",
+        )
+    acknowledge(
+        log_bucket,
+        "NIST.800.53.R5-S3DefaultEncryptionKMS",
+        "Elastic Load Balancing delivers access logs only to buckets encrypted with SSE-S3 "
+        "(AES-256); a KMS default key makes log delivery fail. TLS is enforced on the bucket.",
+    )
+    acknowledge(
+        log_bucket,
+        "NIST.800.53.R5-S3BucketReplicationEnabled",
+        "Regional ALB access logs describe that region's load balancer only; each region keeps "
+        "its own, and losing a region's logs with the region is accepted (no DR value).",
+    )
+    acknowledge(
+        child(stack, "Ingress/LoadBalancer/HttpRedirect/Resource"),
+        "NIST.800.53.R5-ELBv2ACMCertificateRequired",
+        "The plain-HTTP listener serves no content: its only action is a permanent redirect to "
+        "the HTTPS listener, which uses the ACM certificate.",
+    )
+    if not deletion_protection:
+        acknowledge(
+            child(stack, "Ingress/LoadBalancer/Resource"),
+            "NIST.800.53.R5-ELBDeletionProtectionEnabled",
+            "deletion_protection is off in this environment's config (development/staging tear "
+            "down freely); production turns it on and this acknowledgment is then not made.",
+        )
