@@ -7,14 +7,22 @@ wherever a stack needs another to exist first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aws_cdk import App, RemovalPolicy, Tags
 
-from infra.config import EnvironmentConfig, RegionConfig
+from infra.config import EnvironmentConfig, RegionConfig, RegionRole
+from infra.constructs import tiered_vpc
+from infra.constructs.data_bucket import ReplicationTarget
+from infra.constructs.postgres import Replica
 from infra.nag import apply_rule_packs
+from infra.nag import data as data_nag
 from infra.nag import network as network_nag
+from infra.nag import storage as storage_nag
 from infra.naming import Names
+from infra.stacks.data import DataStack
 from infra.stacks.network import NetworkStack
+from infra.stacks.storage import StorageStack
 
 
 @dataclass
@@ -22,6 +30,8 @@ class RegionStacks:
     region: str
     config: RegionConfig
     network: NetworkStack
+    data: DataStack
+    storage: StorageStack
 
 
 @dataclass
@@ -55,7 +65,18 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
             **common,
         )
         network_nag.acknowledge_findings(network, az_count=len(region_config.availability_zones))
-        stacks.regions[region] = RegionStacks(region, region_config, network)
+        data, storage = _stateful_stacks(
+            app, config, names, region, network, removal_policy, common
+        )
+        stacks.regions[region] = RegionStacks(region, region_config, network, data, storage)
+
+    # Replicas are created from the primary; the primary bucket replicates into buckets that
+    # must already exist. Cross-region references are names and ARNs, so there is no cycle.
+    primary = stacks.regions[config.primary_region]
+    for region, regional in stacks.regions.items():
+        if region != config.primary_region:
+            regional.data.add_stack_dependency(primary.data)
+            primary.storage.add_stack_dependency(regional.storage)
 
     for key, value in {
         "project": config.project,
@@ -66,3 +87,83 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
         Tags.of(app).add(key, value)
     apply_rule_packs(app)
     return stacks
+
+
+def _stateful_stacks(
+    app: App,
+    config: EnvironmentConfig,
+    names: Names,
+    region: str,
+    network: NetworkStack,
+    removal_policy: RemovalPolicy,
+    common: dict[str, Any],
+) -> tuple[DataStack, StorageStack]:
+    """The data and storage stacks of one region."""
+    role = config.regions[region].role
+    primary_region = config.primary_region
+    replica_of = None
+    if role is not RegionRole.PRIMARY:
+        replica_of = Replica(
+            source_instance_arn=(
+                f"arn:aws:rds:{primary_region}:{config.account}:db:"
+                f"{names.database_identifier(primary_region)}"
+            ),
+            source_region=primary_region,
+            promotable=role is RegionRole.STANDBY,
+        )
+    data = DataStack(
+        app,
+        names.stack_id("data", region),
+        description=f"{names.resource('data')} ({role}): PostgreSQL, Redis, database keys",
+        database=config.data.database,
+        cache=config.data.cache,
+        database_identifier=names.database_identifier(region),
+        replica_of=replica_of,
+        redis_group_id=names.redis_group_id(region),
+        database_key_alias=names.kms_alias("database"),
+        backup_key_alias=names.kms_alias("backup"),
+        vpc=network.vpc,
+        data_subnets=network.tiered_vpc.subnets(tiered_vpc.DATA),
+        db_security_group=network.security_groups.db,
+        cache_security_group=network.security_groups.cache,
+        postgres_port=config.network.ports.postgres,
+        redis_port=config.network.ports.redis,
+        logs_key=network.logs_key,
+        deletion_protection=config.deletion_protection,
+        removal_policy=removal_policy,
+        **common,
+    )
+    data_nag.acknowledge_findings(
+        data,
+        replica=replica_of is not None,
+        multi_node_cache=config.data.cache.num_nodes > 1,
+        multi_az=config.data.database.multi_az,
+        deletion_protection=config.deletion_protection,
+    )
+    targets = []
+    if role is RegionRole.PRIMARY:
+        targets = [
+            ReplicationTarget(
+                region=other,
+                bucket_name=names.data_bucket(config.account, other),
+                key_alias=names.kms_alias("storage"),
+            )
+            for other in config.regions
+            if other != region
+        ]
+    storage = StorageStack(
+        app,
+        names.stack_id("storage", region),
+        description=f"{names.resource('storage')} ({role}): data bucket, access logs, storage key",
+        storage=config.data.storage,
+        bucket_name=names.data_bucket(config.account, region),
+        access_log_bucket_name=names.access_log_bucket(config.account, region),
+        storage_key_alias=names.kms_alias("storage"),
+        replication_targets=targets,
+        removal_policy=removal_policy,
+        **common,
+    )
+    storage_nag.acknowledge_findings(
+        storage, replication_wildcards=storage.buckets.replication_wildcards
+    )
+    return data, storage

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from infra.config.azure import AzureConfig
 from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
+from infra.config.data import DataConfig
 from infra.config.network import NetworkConfig, plan_subnets
 
 
@@ -42,6 +43,8 @@ class EnvironmentConfig(StrictModel):
     """Network tier of every region."""
     azure: AzureConfig
     """Azure DR footprint, read by ``python -m azure_dr``."""
+    data: DataConfig
+    """Data and storage tiers: PostgreSQL, Redis, S3 data buckets."""
 
     @property
     def primary_region(self) -> str:
