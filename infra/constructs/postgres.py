@@ -8,6 +8,7 @@ which gives rotation without a rotation Lambda inside the isolated data subnets.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import RemovalPolicy, Tags
 from aws_cdk import aws_ec2 as ec2
@@ -113,7 +114,7 @@ class PostgresInstance(Construct):
             for log in LOG_EXPORTS
         }
 
-        common = {
+        common: dict[str, Any] = {
             "db_instance_identifier": identifier,
             "db_instance_class": instance_class,
             "allocated_storage": str(storage.allocated_gb),
