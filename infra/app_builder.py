@@ -7,19 +7,26 @@ wherever a stack needs another to exist first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aws_cdk import App, RemovalPolicy, Tags
 
-from infra.config import EnvironmentConfig, RegionConfig
+from infra.config import EnvironmentConfig, RegionConfig, RegionRole
 from infra.constructs import tiered_vpc
+from infra.constructs.data_bucket import ReplicationTarget
+from infra.constructs.postgres import Replica
 from infra.nag import apply_rule_packs
 from infra.nag import compute as compute_nag
+from infra.nag import data as data_nag
 from infra.nag import dns as dns_nag
 from infra.nag import network as network_nag
+from infra.nag import storage as storage_nag
 from infra.naming import Names
 from infra.stacks.compute import ComputeStack
+from infra.stacks.data import DataStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack
 from infra.stacks.network import NetworkStack
+from infra.stacks.storage import StorageStack
 
 
 @dataclass
@@ -27,7 +34,9 @@ class RegionStacks:
     region: str
     config: RegionConfig
     network: NetworkStack
-    compute: ComputeStack | None = None
+    data: DataStack
+    storage: StorageStack
+    compute: ComputeStack
 
 
 @dataclass
@@ -62,32 +71,159 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
             **common,
         )
         network_nag.acknowledge_findings(network, az_count=len(region_config.availability_zones))
-        stacks.regions[region] = RegionStacks(region, region_config, network)
-
-        compute = ComputeStack(
-            app,
-            names.stack_id("compute", region),
-            description=f"{names.resource('compute')} ({region_config.role}): EKS, ALB, WAF",
-            names=names,
-            role=region_config.role,
-            compute=config.compute,
-            ingress=config.ingress,
-            dns=config.dns,
-            ports=config.network.ports,
-            vpc=network.vpc,
-            application_subnets=network.tiered_vpc.subnets(tiered_vpc.APPLICATION),
-            public_subnets=network.tiered_vpc.subnets(tiered_vpc.PUBLIC),
-            app_security_group=network.security_groups.app,
-            web_security_group=network.security_groups.web,
-            logs_key=network.logs_key,
-            deletion_protection=config.deletion_protection,
-            removal_policy=removal_policy,
-            **common,
+        data, storage = _stateful_stacks(
+            app, config, names, region, network, removal_policy, common
         )
-        compute.add_stack_dependency(network)
-        compute_nag.acknowledge_findings(compute, deletion_protection=config.deletion_protection)
-        stacks.regions[region].compute = compute
-    # Global DNS (after the region loop: it points at every region's ALB).
+        compute = _compute_stack(app, config, names, region, network, removal_policy, common)
+        stacks.regions[region] = RegionStacks(
+            region, region_config, network, data, storage, compute
+        )
+
+    # Replicas are created from the primary; the primary bucket replicates into buckets that
+    # must already exist. Cross-region references are names and ARNs, so there is no cycle.
+    primary = stacks.regions[config.primary_region]
+    for region, regional in stacks.regions.items():
+        if region != config.primary_region:
+            regional.data.add_stack_dependency(primary.data)
+            primary.storage.add_stack_dependency(regional.storage)
+
+    stacks.dns = _dns_stack(app, config, names, stacks, removal_policy)
+
+    for key, value in {
+        "project": config.project,
+        "environment": config.name,
+        "managed-by": "aws-cdk",
+        **config.tags,
+    }.items():
+        Tags.of(app).add(key, value)
+    apply_rule_packs(app)
+    return stacks
+
+
+def _stateful_stacks(
+    app: App,
+    config: EnvironmentConfig,
+    names: Names,
+    region: str,
+    network: NetworkStack,
+    removal_policy: RemovalPolicy,
+    common: dict[str, Any],
+) -> tuple[DataStack, StorageStack]:
+    """The data and storage stacks of one region."""
+    role = config.regions[region].role
+    primary_region = config.primary_region
+    replica_of = None
+    if role is not RegionRole.PRIMARY:
+        replica_of = Replica(
+            source_instance_arn=(
+                f"arn:aws:rds:{primary_region}:{config.account}:db:"
+                f"{names.database_identifier(primary_region)}"
+            ),
+            source_region=primary_region,
+            promotable=role is RegionRole.STANDBY,
+        )
+    data = DataStack(
+        app,
+        names.stack_id("data", region),
+        description=f"{names.resource('data')} ({role}): PostgreSQL, Redis, database keys",
+        database=config.data.database,
+        cache=config.data.cache,
+        database_identifier=names.database_identifier(region),
+        replica_of=replica_of,
+        redis_group_id=names.redis_group_id(region),
+        database_key_alias=names.kms_alias("database"),
+        backup_key_alias=names.kms_alias("backup"),
+        vpc=network.vpc,
+        data_subnets=network.tiered_vpc.subnets(tiered_vpc.DATA),
+        db_security_group=network.security_groups.db,
+        cache_security_group=network.security_groups.cache,
+        postgres_port=config.network.ports.postgres,
+        redis_port=config.network.ports.redis,
+        logs_key=network.logs_key,
+        deletion_protection=config.deletion_protection,
+        removal_policy=removal_policy,
+        **common,
+    )
+    data_nag.acknowledge_findings(
+        data,
+        replica=replica_of is not None,
+        multi_node_cache=config.data.cache.num_nodes > 1,
+        multi_az=config.data.database.multi_az,
+        deletion_protection=config.deletion_protection,
+    )
+    targets = []
+    if role is RegionRole.PRIMARY:
+        targets = [
+            ReplicationTarget(
+                region=other,
+                bucket_name=names.data_bucket(config.account, other),
+                key_alias=names.kms_alias("storage"),
+            )
+            for other in config.regions
+            if other != region
+        ]
+    storage = StorageStack(
+        app,
+        names.stack_id("storage", region),
+        description=f"{names.resource('storage')} ({role}): data bucket, access logs, storage key",
+        storage=config.data.storage,
+        bucket_name=names.data_bucket(config.account, region),
+        access_log_bucket_name=names.access_log_bucket(config.account, region),
+        storage_key_alias=names.kms_alias("storage"),
+        replication_targets=targets,
+        removal_policy=removal_policy,
+        **common,
+    )
+    storage_nag.acknowledge_findings(
+        storage, replication_wildcards=storage.buckets.replication_wildcards
+    )
+    return data, storage
+
+
+def _compute_stack(
+    app: App,
+    config: EnvironmentConfig,
+    names: Names,
+    region: str,
+    network: NetworkStack,
+    removal_policy: RemovalPolicy,
+    common: dict[str, Any],
+) -> ComputeStack:
+    """EKS and the ingress of one region."""
+    role = config.regions[region].role
+    compute = ComputeStack(
+        app,
+        names.stack_id("compute", region),
+        description=f"{names.resource('compute')} ({role}): EKS, ALB, WAF",
+        names=names,
+        role=role,
+        compute=config.compute,
+        ingress=config.ingress,
+        dns=config.dns,
+        ports=config.network.ports,
+        vpc=network.vpc,
+        application_subnets=network.tiered_vpc.subnets(tiered_vpc.APPLICATION),
+        public_subnets=network.tiered_vpc.subnets(tiered_vpc.PUBLIC),
+        app_security_group=network.security_groups.app,
+        web_security_group=network.security_groups.web,
+        logs_key=network.logs_key,
+        deletion_protection=config.deletion_protection,
+        removal_policy=removal_policy,
+        **common,
+    )
+    compute.add_stack_dependency(network)
+    compute_nag.acknowledge_findings(compute, deletion_protection=config.deletion_protection)
+    return compute
+
+
+def _dns_stack(
+    app: App,
+    config: EnvironmentConfig,
+    names: Names,
+    stacks: AppStacks,
+    removal_policy: RemovalPolicy,
+) -> DnsStack:
+    """The global DNS stack: it points at every region's ALB, so it deploys after them."""
     region_roles = {region: region_config.role for region, region_config in config.regions.items()}
     dns = DnsStack(
         app,
@@ -106,14 +242,4 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
     for region in config.dns.ingress_regions(region_roles):
         # The compute stack publishes the ALB's SSM parameters that the DNS stack reads.
         dns.add_stack_dependency(stacks.regions[region].compute)
-    stacks.dns = dns
-
-    for key, value in {
-        "project": config.project,
-        "environment": config.name,
-        "managed-by": "aws-cdk",
-        **config.tags,
-    }.items():
-        Tags.of(app).add(key, value)
-    apply_rule_packs(app)
-    return stacks
+    return dns

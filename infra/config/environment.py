@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from infra.config.azure import AzureConfig
 from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
 from infra.config.compute import ComputeConfig, IngressConfig
+from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
 from infra.config.network import NetworkConfig, plan_subnets
 
@@ -50,6 +51,9 @@ class EnvironmentConfig(StrictModel):
     """EKS cluster of every region: version, endpoint, add-ons, node groups, access."""
     ingress: IngressConfig
     """Internet-facing ALB of every region: TLS, health check, access logs, WAF."""
+
+    data: DataConfig
+    """Data and storage tiers: PostgreSQL, Redis, S3 data buckets."""
 
     @property
     def primary_region(self) -> str:

@@ -58,3 +58,27 @@ class LogsEncryptionKey(Construct):
                 },
             )
         )
+
+
+def customer_key(
+    scope: Construct,
+    construct_id: str,
+    *,
+    alias: str,
+    description: str,
+    removal_policy: RemovalPolicy,
+) -> kms.Key:
+    """A symmetric key with yearly rotation whose policy delegates to IAM in this account only.
+
+    AWS services (RDS, ElastiCache, S3, Secrets Manager) use such a key on behalf of the calling
+    principal, so no service principal is needed in the key policy: who may use the key is decided
+    by the IAM policies of the roles that call those services, each scoped to this key.
+    """
+    return kms.Key(
+        scope,
+        construct_id,
+        alias=alias,
+        description=description,
+        enable_key_rotation=True,
+        removal_policy=removal_policy,
+    )

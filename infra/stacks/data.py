@@ -1,0 +1,124 @@
+"""Data tier of one region.
+
+Creates: the region's database and backup KMS keys (aliases ``alias/fdr-<env>-database`` and
+``alias/fdr-<env>-backup``, the same in every region so that other regions and the backup jobs
+can compute their ARNs), the PostgreSQL instance (the primary in the primary region, a
+cross-region read replica of it everywhere else; the standby region's replica is the one a
+failover promotes), and the Redis replication group with its AUTH-token secret. Both data stores
+sit in the isolated data subnets behind the network stack's db_tier / cache_tier groups.
+
+Exposes ``database_key``, ``backup_key``, ``database`` (PostgresInstance: ``instance``,
+``log_groups``), ``cache`` (RedisGroup: ``group``, ``auth_secret``, ``log_groups``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from infra.config.data import CacheConfig, DatabaseConfig
+from infra.constructs.encryption import customer_key
+from infra.constructs.postgres import PostgresInstance, Primary, Replica, Storage
+from infra.constructs.redis import RedisGroup
+from infra.constructs.retention import log_retention
+from infra.stacks.base import RegionalStack
+
+
+class DataStack(RegionalStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        database: DatabaseConfig,
+        cache: CacheConfig,
+        database_identifier: str,
+        replica_of: Replica | None,
+        redis_group_id: str,
+        database_key_alias: str,
+        backup_key_alias: str,
+        vpc: ec2.IVpc,
+        data_subnets: ec2.SubnetSelection,
+        db_security_group: ec2.ISecurityGroup,
+        cache_security_group: ec2.ISecurityGroup,
+        postgres_port: int,
+        redis_port: int,
+        logs_key: kms.IKey,
+        deletion_protection: bool,
+        removal_policy: RemovalPolicy,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.database_key = customer_key(
+            self,
+            "DatabaseKey",
+            alias=database_key_alias,
+            description="PostgreSQL storage, Performance Insights, master secret, Redis",
+            removal_policy=removal_policy,
+        )
+        self.backup_key = customer_key(
+            self,
+            "BackupKey",
+            alias=backup_key_alias,
+            description="Database snapshots copied into this region by the backup jobs",
+            removal_policy=removal_policy,
+        )
+        role: Primary | Replica = replica_of or Primary(
+            engine_version=database.engine_version,
+            database_name=database.database_name,
+            master_username=database.master_username,
+        )
+        self.database = PostgresInstance(
+            self,
+            "Postgres",
+            identifier=database_identifier,
+            role=role,
+            parameter_group_family=f"postgres{database.engine_version.split('.')[0]}",
+            instance_class=(
+                database.instance_class if replica_of is None else database.replica_instance_class
+            ),
+            storage=Storage(
+                allocated_gb=database.allocated_storage_gb,
+                max_allocated_gb=database.max_allocated_storage_gb,
+                iops=database.iops,
+            ),
+            multi_az=database.multi_az,
+            port=postgres_port,
+            vpc=vpc,
+            subnets=data_subnets,
+            security_group=db_security_group,
+            key=self.database_key,
+            logs_key=logs_key,
+            log_retention=log_retention(database.log_retention_days),
+            backup_retention_days=database.backup_retention_days,
+            backup_window=database.backup_window,
+            maintenance_window=database.maintenance_window,
+            performance_insights_retention_days=database.performance_insights_retention_days,
+            monitoring_interval_seconds=database.monitoring_interval_seconds,
+            deletion_protection=deletion_protection,
+            removal_policy=removal_policy,
+        )
+        self.cache = RedisGroup(
+            self,
+            "Redis",
+            group_id=redis_group_id,
+            engine_version=cache.engine_version,
+            node_type=cache.node_type,
+            num_nodes=cache.num_nodes,
+            port=redis_port,
+            subnet_ids=vpc.select_subnets(
+                subnet_group_name=data_subnets.subnet_group_name
+            ).subnet_ids,
+            security_group=cache_security_group,
+            key=self.database_key,
+            logs_key=logs_key,
+            log_retention=log_retention(cache.log_retention_days),
+            snapshot_retention_days=cache.snapshot_retention_days,
+            snapshot_window=cache.snapshot_window,
+            maintenance_window=cache.maintenance_window,
+            removal_policy=removal_policy,
+        )
