@@ -13,16 +13,16 @@ import sys
 # Set before jsii starts its Node process: Node 20 otherwise prints an end-of-life banner.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk import App
-
 from infra.app_builder import build_app
+from infra.cdk_context import new_app
 from infra.config import ConfigError, load_config
 
 DEFAULT_ENVIRONMENT = "development"
 
 
 def main() -> int:
-    app = App()
+    # Same context and validation as the tests (infra/cdk_context.py); the CLI's -c values win.
+    app = new_app()
     env_name = app.node.try_get_context("env") or DEFAULT_ENVIRONMENT
     try:
         config = load_config(env_name, account_override=app.node.try_get_context("account"))

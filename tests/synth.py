@@ -13,21 +13,14 @@ from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from infra.app_builder import AppStacks, build_app
+from infra.cdk_context import new_app
 from infra.config import EnvironmentConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = ("development", "staging", "production")
-
-
-def cli_context() -> dict[str, Any]:
-    """The context the CDK CLI would pass: cdk.json's, then cdk.context.json's."""
-    context = dict(json.loads((ROOT / "cdk.json").read_text())["context"])
-    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
-    return context
 
 
 @dataclass
@@ -48,7 +41,7 @@ class SynthesizedEnvironment:
 def synthesize(env_name: str, outdir: Path | None = None) -> SynthesizedEnvironment:
     outdir = outdir or Path(tempfile.mkdtemp(prefix=f"cdk-{env_name}-"))
     config = load_config(env_name, environ={})
-    app = App(outdir=str(outdir), context={**cli_context(), "env": env_name})
+    app = new_app(outdir=str(outdir), context={"env": env_name})
     stacks = build_app(app, config)
     app.synth()
     manifest = json.loads((outdir / "manifest.json").read_text())

@@ -9,8 +9,10 @@ from constructs import IConstruct
 def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
     """Acknowledge ``rule_id`` on ``scope`` and everything below it.
 
-    Pass the narrowest construct that carries the finding. cdk-nag 3.0.2 rejects granular ids
-    (``Rule[Kind::value]``), so those findings are acknowledged by rule id on a single resource.
+    Pass the narrowest construct that carries the finding, and the granular id where the rule has
+    one (``AwsSolutions-IAM5[Resource::<arn>]``): it acknowledges exactly that finding, so a new
+    wildcard on the same resource still fails synth. (Measured with cdk-nag 3.0.2: granular ids
+    are accepted, contrary to an earlier note in ARCHITECTURE.md.)
     """
     if len(reason) < 30:
         raise ValueError(f"acknowledgment of {rule_id} needs a reason a reviewer can judge")

@@ -23,9 +23,3 @@ def acknowledge_findings(stack: Stack, *, az_count: int) -> None:
             "internet-facing ALB and the NAT gateways and nothing else (no instance gets a "
             "public IP). Application, data and management subnets have no IGW route.",
         )
-    acknowledge(
-        child(stack, "Network/Vpc"),
-        "CloudFormation-Validate::W3010",
-        "AZ names are pinned in config/<env>.yaml on purpose: synth stays offline and "
-        "deterministic, and subnets never move when AWS changes the AZ list.",
-    )
