@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from infra.config.azure import AzureConfig
+from infra.config.backup import BackupConfig
 from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
 from infra.config.network import NetworkConfig, plan_subnets
 
@@ -42,6 +43,8 @@ class EnvironmentConfig(StrictModel):
     """Network tier of every region."""
     azure: AzureConfig
     """Azure DR footprint, read by ``python -m azure_dr``."""
+    backup: BackupConfig
+    """Backup and DR jobs (snapshot, copy, prune, verify, promote) of the backup tier."""
 
     @property
     def primary_region(self) -> str:

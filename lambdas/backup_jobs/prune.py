@@ -92,7 +92,14 @@ def run(
     for region in settings.snapshot_regions:
         rds = clients("rds", region)
         listed = list(
-            list_snapshots(rds, region, policy=policy, on_retry=on_retry, SnapshotType="manual")
+            list_snapshots(
+                rds,
+                region,
+                policy=policy,
+                on_retry=on_retry,
+                DBInstanceIdentifier=settings.database_id,
+                SnapshotType="manual",
+            )
         )
         doomed, protected = expired(listed, settings=settings, now=now)
         deleted: list[str] = []

@@ -90,9 +90,7 @@ def replication_ages(
         s3 = clients("s3", region)
         try:
             body = with_backoff(
-                lambda s3=s3, bucket=bucket: s3.get_object(
-                    Bucket=bucket, Key=settings.canary_key
-                ),
+                lambda s3=s3, bucket=bucket: s3.get_object(Bucket=bucket, Key=settings.canary_key),
                 policy,
                 on_retry,
             )["Body"].read()
