@@ -30,9 +30,10 @@ def acknowledge_findings(stack: BackupStack) -> None:
                 f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]",
                 f"{name}: every wildcard is a narrowing, not a grant of everything. RDS and "
                 "ElastiCache snapshots are matched by our name prefix (<database id>-*, the ids "
-                "are created per schedule window), deletion also by our project/environment tags; "
-                "KMS keys are key/* only together with kms:ResourceAliases naming our aliases (alias "
-                "ARNs are not valid IAM resources and the keys belong to other stacks); X-Ray and "
+                "are created per schedule window), deletion also by our project/environment "
+                "tags; KMS keys are key/* only together with kms:ResourceAliases naming our "
+                "aliases (alias ARNs are not valid IAM resources and the keys belong to other "
+                "stacks); X-Ray and "
                 "CloudWatch GetMetricStatistics support no resource-level permissions. No action "
                 "is a wildcard.",
             )

@@ -110,7 +110,9 @@ def run(
                 continue
             try:
                 with_backoff(
-                    lambda s=snapshot: rds.delete_db_snapshot(DBSnapshotIdentifier=s.identifier),
+                    lambda s=snapshot, rds=rds: rds.delete_db_snapshot(
+                        DBSnapshotIdentifier=s.identifier
+                    ),
                     policy,
                     on_retry,
                 )
