@@ -15,12 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambdas"))
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FDR/Backup")
 os.environ.setdefault("POWERTOOLS_DEV", "false")
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
-from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
-
-from backup_jobs.aws import RetryPolicy  # noqa: E402
-from backup_jobs.settings import Settings  # noqa: E402
+import boto3
+from backup_jobs.aws import RetryPolicy
+from backup_jobs.settings import Settings
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
 
 PRIMARY, STANDBY = "us-east-1", "us-west-2"
 DB = "fdr-test-postgres-us-east-1"

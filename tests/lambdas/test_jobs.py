@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-
 from backup_jobs import copy, promote, prune, snapshot, verify
 from backup_jobs.settings import EventError
+
 from tests.lambdas.conftest import (
     DB,
     PRIMARY,
@@ -264,7 +264,7 @@ def test_promote_refuses_wrong_confirmation(aws):
 
 
 def test_promote_refuses_when_lagging_or_lag_unknown(aws):
-    with pytest.raises(promote.PromoteRefused, match="lag .* is unknown"):
+    with pytest.raises(promote.PromoteRefused, match=r"lag .* is unknown"):
         run(promote, promote.parse({"confirm": REPLICA}), aws)
     _lag(900)
     with pytest.raises(promote.PromoteRefused, match="is 900 s"):

@@ -1,0 +1,81 @@
+"""Pagination and throttling with botocore's Stubber: back-off, resume, nothing lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import boto3
+from backup_jobs import copy
+from backup_jobs.snapshots import list_snapshots
+from botocore.stub import Stubber
+
+from tests.lambdas.conftest import DB, PRIMARY, STANDBY, no_sleep_policy, settings
+
+TAGS = [{"Key": "project", "Value": "fdr"}, {"Key": "environment", "Value": "test"},
+        {"Key": "backup-job", "Value": "snapshot"}]  # fmt: skip
+
+
+def _snap(name: str, region: str = PRIMARY) -> dict:
+    return {
+        "DBSnapshotIdentifier": name,
+        "DBSnapshotArn": f"arn:aws:rds:{region}:123456789012:snapshot:{name}",
+        "DBInstanceIdentifier": DB,
+        "SnapshotType": "manual",
+        "Status": "available",
+        "SnapshotCreateTime": datetime.now(UTC),
+        "TagList": TAGS,
+    }
+
+
+def test_throttled_page_is_retried_from_where_it_stopped():
+    rds = boto3.client("rds", region_name=PRIMARY, aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(rds)
+    stub.add_response("describe_db_snapshots", {"DBSnapshots": [_snap("a")], "Marker": "m1"})
+    stub.add_client_error("describe_db_snapshots", "ThrottlingException", http_status_code=400)
+    stub.add_client_error("describe_db_snapshots", "Throttling", http_status_code=400)
+    stub.add_response(
+        "describe_db_snapshots",
+        {"DBSnapshots": [_snap("b")], "Marker": "m2"},
+        {"MaxRecords": 100, "Marker": "m1"},
+    )
+    stub.add_response("describe_db_snapshots", {"DBSnapshots": [_snap("c")]})
+    policy, slept = no_sleep_policy()
+    retries: list[str] = []
+    with stub:
+        found = [
+            s.identifier
+            for s in list_snapshots(rds, PRIMARY, policy=policy, on_retry=retries.append)
+        ]
+    assert found == ["a", "b", "c"]  # nothing lost, nothing twice
+    assert retries == ["ThrottlingException", "Throttling"]
+    assert len(slept) == 2
+    stub.assert_no_pending_responses()
+
+
+def test_quota_exceeded_defers_the_rest_and_the_next_run_resumes():
+    source = boto3.client(
+        "rds", region_name=PRIMARY, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    target = boto3.client(
+        "rds", region_name=STANDBY, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    clients = {("rds", PRIMARY): source, ("rds", STANDBY): target}
+    s_stub, t_stub = Stubber(source), Stubber(target)
+    listing = {"DBSnapshots": [_snap("a"), _snap("b"), _snap("c")]}
+    s_stub.add_response("describe_db_snapshots", listing)
+    t_stub.add_response("describe_db_snapshots", {"DBSnapshots": []})
+    t_stub.add_client_error("copy_db_snapshot", "ThrottlingException", http_status_code=400)
+    t_stub.add_response("copy_db_snapshot", {"DBSnapshot": {}})
+    t_stub.add_client_error("copy_db_snapshot", "SnapshotQuotaExceeded", http_status_code=400)
+    policy, slept = no_sleep_policy()
+    with s_stub, t_stub:
+        report = copy.run(
+            copy.CopyRequest(),
+            settings=settings(),
+            clients=lambda service, region: clients[(service, region)],
+            policy=policy,
+            on_retry=lambda code: None,
+        )
+    assert report[STANDBY]["copied"] == ["a"]
+    assert report[STANDBY]["deferred"] == ["b", "c"]
+    assert len(slept) == 1
