@@ -13,11 +13,12 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from botocore.paginate import TokenEncoder
+
+if TYPE_CHECKING:
+    from botocore.config import Config
 
 THROTTLING_CODES = frozenset(
     {
@@ -56,13 +57,20 @@ class RetryPolicy:
         return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))
 
 
+# botocore.config, botocore.paginate and boto3 pull in botocore.compat and urllib3 (about
+# 250 ms): they are imported on first use, so that module import stays small and a rejected
+# event never pays for them.
+
+
 def botocore_config(mode: str, max_attempts: int) -> Config:
+    from botocore.config import Config
+
     return Config(retries={"mode": mode, "max_attempts": max_attempts}, connect_timeout=5)
 
 
 def client_factory(mode: str = "standard", max_attempts: int = 5) -> ClientFactory:
     """Clients are created once per (service, region) and reused by warm invocations."""
-    import boto3  # imported here so that a bad event fails before boto3 is even loaded
+    import boto3
 
     cache: dict[tuple[str, str], Any] = {}
     config = botocore_config(mode, max_attempts)
@@ -106,6 +114,8 @@ def pages(
     restarted with a StartingToken built from it, so a throttled page is re-requested, not the
     whole listing.
     """
+    from botocore.paginate import TokenEncoder
+
     paginator = client.get_paginator(operation)
     next_token: str | None = None
     failures = 0

@@ -126,7 +126,8 @@ def run(
     now = now or datetime.now(UTC)
     report: dict[str, Any] = {"rpo_seconds": settings.rpo_seconds, "recovery_points": {}}
     for region, newest in recovery_points(settings, clients, policy, on_retry).items():
-        age = None if newest is None else (now - newest).total_seconds()
+        # LatestRestorableTime can be a moment after our clock read: never report a negative age
+        age = None if newest is None else max(0.0, (now - newest).total_seconds())
         report["recovery_points"][region] = {
             "newest": newest.isoformat() if newest else None,
             "age_seconds": age,
