@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from infra.config.base import AwsRegion, LogRetentionDays, StrictModel
 
 _SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$")
+_RATE = re.compile(r"^rate\((\d+) (minute|hour|day)s?\)$")
+_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
+
+
+def rate_minutes(expression: str) -> int | None:
+    """Period of a ``rate(...)`` expression in minutes; None for ``cron(...)``."""
+    match = _RATE.match(expression)
+    return int(match.group(1)) * _MINUTES[match.group(2)] if match else None
 
 
 class Schedules(StrictModel):
@@ -79,3 +87,21 @@ class BackupConfig(StrictModel):
     """botocore retry mode of the jobs' clients (adaptive also rate-limits client-side)."""
     retry_max_attempts: int = Field(default=5, ge=1, le=20)
     """botocore attempts per API call before the job's own back-off takes over."""
+
+    @model_validator(mode="after")
+    def _schedules_fit_windows_and_rpo(self) -> Self:
+        period = rate_minutes(self.schedules.snapshot)
+        if period is not None and period != self.snapshot_window_minutes:
+            raise ValueError(
+                f"backup.snapshot_window_minutes: {self.snapshot_window_minutes} differs from "
+                f"the snapshot schedule's period ({period} min): runs would "
+                + ("share a window and skip snapshots" if period < self.snapshot_window_minutes
+                   else "a manual re-run later in the same period would take a second snapshot")
+            )  # fmt: skip
+        verify = rate_minutes(self.schedules.verify)
+        if verify is not None and verify >= self.rpo_minutes:
+            raise ValueError(
+                f"backup.schedules.verify: {self.schedules.verify} is not shorter than the RPO "
+                f"({self.rpo_minutes} min): an RPO breach could go unmeasured"
+            )
+        return self

@@ -44,11 +44,15 @@ def _arn(stack: Stack, service: str, region: str, resource: str) -> str:
     return f"arn:{stack.partition}:{service}:{region}:{stack.account}:{resource}"
 
 
-def _keys(stack: Stack, regions: list[str], aliases: list[str]) -> dict[str, object]:
-    return {
-        "resources": [_arn(stack, "kms", r, "key/*") for r in regions],
-        "conditions": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}},
-    }
+def _key_use(
+    sid: str, actions: list[str], stack: Stack, regions: list[str], aliases: list[str]
+) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid=sid,
+        actions=actions,
+        resources=[_arn(stack, "kms", r, "key/*") for r in regions],
+        conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}},
+    )
 
 
 def _snapshots(stack: Stack, t: BackupTargets, regions: list[str]) -> list[str]:
@@ -100,16 +104,18 @@ def copy(stack: Stack, t: BackupTargets) -> list[iam.PolicyStatement]:
             actions=["rds:CopyDBSnapshot", "rds:AddTagsToResource"],
             resources=_snapshots(stack, t, regions),
         ),
-        iam.PolicyStatement(
-            sid="ReEncryptWithBackupKeys",
-            actions=[
+        _key_use(
+            "ReEncryptWithBackupKeys",
+            [
                 "kms:DescribeKey",
                 "kms:Decrypt",
                 "kms:ReEncryptFrom",
                 "kms:ReEncryptTo",
                 "kms:GenerateDataKeyWithoutPlaintext",
             ],
-            **_keys(stack, regions, aliases),
+            stack,
+            regions,
+            aliases,
         ),
         iam.PolicyStatement(
             sid="GrantRdsUseOfBackupKeys",
@@ -125,7 +131,29 @@ def copy(stack: Stack, t: BackupTargets) -> list[iam.PolicyStatement]:
 
 def prune(stack: Stack, t: BackupTargets) -> list[iam.PolicyStatement]:
     regions = [t.primary_region, *t.copy_regions]
+    redis_snapshots = _arn(stack, "elasticache", t.primary_region, f"snapshot:{t.redis_group_id}-*")
     return [
+        iam.PolicyStatement(
+            sid="ListRedisSnapshots",
+            actions=["elasticache:DescribeSnapshots", "elasticache:ListTagsForResource"],
+            resources=[
+                _arn(
+                    stack, "elasticache", t.primary_region, f"replicationgroup:{t.redis_group_id}"
+                ),
+                redis_snapshots,
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="DeleteOwnTaggedRedisSnapshots",
+            actions=["elasticache:DeleteSnapshot"],
+            resources=[redis_snapshots],
+            conditions={
+                "StringEquals": {
+                    "aws:ResourceTag/project": t.project,
+                    "aws:ResourceTag/environment": t.environment,
+                }
+            },
+        ),
         _describe_snapshots(stack, t, regions),
         iam.PolicyStatement(
             sid="DeleteOwnTaggedSnapshots",
@@ -166,10 +194,12 @@ def verify(stack: Stack, t: BackupTargets) -> list[iam.PolicyStatement]:
                     f"arn:{stack.partition}:s3:::{b}/{canary}" for b in t.replica_buckets.values()
                 ],
             ),
-            iam.PolicyStatement(
-                sid="CanaryEncryption",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                **_keys(stack, [t.primary_region, *t.replica_buckets], [t.data_key_alias]),
+            _key_use(
+                "CanaryEncryption",
+                ["kms:GenerateDataKey", "kms:Decrypt"],
+                stack,
+                [t.primary_region, *t.replica_buckets],
+                [t.data_key_alias],
             ),
         ]
     return statements

@@ -84,11 +84,13 @@ def client_factory(mode: str = "standard", max_attempts: int = 5) -> ClientFacto
     return factory
 
 
-def with_backoff(call: Callable[[], T], policy: RetryPolicy, on_retry: Callable[[str], None]) -> T:
-    """Run ``call``; on throttling wait (jittered, growing) and try again, up to the policy."""
+def with_backoff(
+    call: Callable[..., T], policy: RetryPolicy, on_retry: Callable[[str], None], **kwargs: Any
+) -> T:
+    """``call(**kwargs)``; on throttling wait (jittered, growing) and try again."""
     for attempt in range(policy.attempts):
         try:
-            return call()
+            return call(**kwargs)
         except ClientError as err:
             code = error_code(err)
             if code not in THROTTLING_CODES or attempt == policy.attempts - 1:

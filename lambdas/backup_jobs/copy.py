@@ -94,15 +94,14 @@ def _copy_to(
     for index, snapshot in enumerate(missing):
         try:
             with_backoff(
-                lambda s=snapshot: rds.copy_db_snapshot(
-                    SourceDBSnapshotIdentifier=s.arn,
-                    TargetDBSnapshotIdentifier=s.identifier,
-                    KmsKeyId=settings.key_alias_arn(region),
-                    CopyTags=True,
-                    SourceRegion=settings.primary_region,
-                ),
+                rds.copy_db_snapshot,
                 policy,
                 on_retry,
+                SourceDBSnapshotIdentifier=snapshot.arn,
+                TargetDBSnapshotIdentifier=snapshot.identifier,
+                KmsKeyId=settings.key_alias_arn(region),
+                CopyTags=True,
+                SourceRegion=settings.primary_region,
             )
             result["copied"].append(snapshot.identifier)
         except ClientError as err:

@@ -84,7 +84,7 @@ def run(
         )
     rds = clients("rds", region)
     instances = with_backoff(
-        lambda: rds.describe_db_instances(DBInstanceIdentifier=instance_id), policy, on_retry
+        rds.describe_db_instances, policy, on_retry, DBInstanceIdentifier=instance_id
     )["DBInstances"]
     instance = instances[0]
     if not instance.get("ReadReplicaSourceDBInstanceIdentifier"):
@@ -102,12 +102,11 @@ def run(
             "accept that"
         )
     with_backoff(
-        lambda: rds.promote_read_replica(
-            DBInstanceIdentifier=instance_id,
-            BackupRetentionPeriod=settings.promoted_backup_retention_days,
-        ),
+        rds.promote_read_replica,
         policy,
         on_retry,
+        DBInstanceIdentifier=instance_id,
+        BackupRetentionPeriod=settings.promoted_backup_retention_days,
     )
     record = {
         "instance": instance_id,

@@ -6,7 +6,8 @@ expired: a stalled snapshot job must not leave us with none), snapshots without 
 snapshots that are not ``available`` (still creating or copying), automated snapshots (RDS owns
 their lifecycle; they are not even listed). A snapshot exactly at the retention boundary is kept.
 Dry run logs what it would delete and deletes nothing. A failed delete is reported and the others
-proceed; the next run picks it up again.
+proceed; the next run picks it up again. The primary region's Redis snapshots get the same rules
+(``backup_jobs.redis_snapshots``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from backup_jobs import redis_snapshots
 from backup_jobs.aws import ClientFactory, RetryPolicy, error_code, with_backoff
 from backup_jobs.observability import MetricUnit, lambda_entry, logger, metrics
 from backup_jobs.settings import (
@@ -110,11 +112,10 @@ def run(
                 continue
             try:
                 with_backoff(
-                    lambda s=snapshot, rds=rds: rds.delete_db_snapshot(
-                        DBSnapshotIdentifier=s.identifier
-                    ),
+                    rds.delete_db_snapshot,
                     policy,
                     on_retry,
+                    DBSnapshotIdentifier=snapshot.identifier,
                 )
                 deleted.append(snapshot.identifier)
             except ClientError as err:
@@ -134,6 +135,10 @@ def run(
         }
         metrics.add_metric(name="SnapshotsDeleted", unit=MetricUnit.Count, value=len(deleted))
         metrics.add_metric(name="PruneFailures", unit=MetricUnit.Count, value=len(failed))
+    if settings.redis_group_id:
+        report["redis"] = redis_snapshots.prune(
+            clients, settings, dry_run=dry_run, now=now, policy=policy, on_retry=on_retry
+        )
     return report
 
 

@@ -81,13 +81,12 @@ def run(
     rds = clients("rds", region)
     try:
         with_backoff(
-            lambda: rds.create_db_snapshot(
-                DBSnapshotIdentifier=identifier,
-                DBInstanceIdentifier=settings.database_id,
-                Tags=tags,
-            ),
+            rds.create_db_snapshot,
             policy,
             on_retry,
+            DBSnapshotIdentifier=identifier,
+            DBInstanceIdentifier=settings.database_id,
+            Tags=tags,
         )
         report["database"] = {"snapshot": identifier, "result": "created"}
         metrics.add_metric(name="SnapshotsCreated", unit=MetricUnit.Count, value=1)
@@ -114,11 +113,12 @@ def _redis_snapshot(
     elasticache = clients("elasticache", settings.primary_region)
     try:
         with_backoff(
-            lambda: elasticache.create_snapshot(
-                ReplicationGroupId=settings.redis_group_id, SnapshotName=name, Tags=tags
-            ),
+            elasticache.create_snapshot,
             policy,
             on_retry,
+            ReplicationGroupId=settings.redis_group_id,
+            SnapshotName=name,
+            Tags=tags,
         )
         return {"snapshot": name, "result": "created"}
     except ClientError as err:

@@ -69,11 +69,10 @@ def recovery_points(
         ]
         if region == settings.primary_region:
             instances = with_backoff(
-                lambda rds=rds: rds.describe_db_instances(
-                    DBInstanceIdentifier=settings.database_id
-                ),
+                rds.describe_db_instances,
                 policy,
                 on_retry,
+                DBInstanceIdentifier=settings.database_id,
             )["DBInstances"]
             times += [i["LatestRestorableTime"] for i in instances if i.get("LatestRestorableTime")]
         newest[region] = max(times, default=None)
@@ -90,9 +89,7 @@ def replication_ages(
         s3 = clients("s3", region)
         try:
             body = with_backoff(
-                lambda s3=s3, bucket=bucket: s3.get_object(Bucket=bucket, Key=settings.canary_key),
-                policy,
-                on_retry,
+                s3.get_object, policy, on_retry, Bucket=bucket, Key=settings.canary_key
             )["Body"].read()
             written = datetime.fromisoformat(json.loads(body)["written_at"])
             ages[region] = (now - written).total_seconds()
@@ -102,14 +99,13 @@ def replication_ages(
             ages[region] = None  # not replicated yet (first run, or replication is broken)
     primary = clients("s3", settings.primary_region)
     with_backoff(
-        lambda: primary.put_object(
-            Bucket=settings.primary_bucket,
-            Key=settings.canary_key,
-            Body=json.dumps({"written_at": now.isoformat()}).encode(),
-            ContentType="application/json",
-        ),
+        primary.put_object,
         policy,
         on_retry,
+        Bucket=settings.primary_bucket,
+        Key=settings.canary_key,
+        Body=json.dumps({"written_at": now.isoformat()}).encode(),
+        ContentType="application/json",
     )
     return ages
 

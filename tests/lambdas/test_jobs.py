@@ -286,3 +286,40 @@ def test_promote_with_healthy_lag_records_what_it_did(aws):
 def test_promote_accepting_data_loss(aws):
     record = run(promote, promote.parse({"confirm": REPLICA, "accept_data_loss": True}), aws)
     assert record["accepted_data_loss"] is True
+
+
+# redis ---------------------------------------------------------------------------------------
+
+GROUP = "fdr-test-redis-us-east-1"
+
+
+def _redis_snapshots() -> set[str]:
+    elasticache = boto3.client("elasticache", region_name=PRIMARY)
+    return {s["SnapshotName"] for s in elasticache.describe_snapshots()["Snapshots"]}
+
+
+def test_redis_snapshot_and_prune(aws):
+    boto3.client("elasticache", region_name=PRIMARY).create_replication_group(
+        ReplicationGroupId=GROUP,
+        ReplicationGroupDescription="test",
+        Engine="redis",
+        CacheNodeType="cache.t3.micro",
+        NumCacheClusters=1,
+    )
+    now = datetime.now(UTC)
+    for days in (1, 40, 50, 60):
+        when = (now - timedelta(days=days)).isoformat()
+        report = run(snapshot, snapshot.parse({"scheduled_time": when}), aws, redis_group_id=GROUP)
+        assert report["redis"]["result"] == "created"
+    retry = run(snapshot, snapshot.parse({"scheduled_time": when}), aws, redis_group_id=GROUP)
+    assert retry["redis"]["result"] == "already-exists"
+    boto3.client("elasticache", region_name=PRIMARY).create_snapshot(
+        ReplicationGroupId=GROUP, SnapshotName=f"{GROUP}-20200101t0000"
+    )  # untagged, ancient: never ours to delete
+    assert len(_redis_snapshots()) == 5
+    dry = run(prune, prune.PruneRequest(dry_run=True), aws, redis_group_id=GROUP)
+    assert len(dry["redis"]["expired"]) == 2 and len(_redis_snapshots()) == 5
+    report = run(prune, prune.PruneRequest(dry_run=None), aws, redis_group_id=GROUP)
+    assert len(report["redis"]["deleted"]) == 2
+    left = _redis_snapshots()
+    assert f"{GROUP}-20200101t0000" in left and len(left) == 3
