@@ -93,15 +93,16 @@ class BackupConfig(StrictModel):
         period = rate_minutes(self.schedules.snapshot)
         if period is not None and period != self.snapshot_window_minutes:
             raise ValueError(
-                f"backup.snapshot_window_minutes: {self.snapshot_window_minutes} differs from "
-                f"the snapshot schedule's period ({period} min): runs would "
-                + ("share a window and skip snapshots" if period < self.snapshot_window_minutes
+                f"snapshot_window_minutes {self.snapshot_window_minutes} differs from the "
+                f"snapshot schedule's period ({period} min): "
+                + ("runs would share a window and skip snapshots"
+                   if period < self.snapshot_window_minutes
                    else "a manual re-run later in the same period would take a second snapshot")
             )  # fmt: skip
         verify = rate_minutes(self.schedules.verify)
         if verify is not None and verify >= self.rpo_minutes:
             raise ValueError(
-                f"backup.schedules.verify: {self.schedules.verify} is not shorter than the RPO "
+                f"schedules.verify {self.schedules.verify} is not shorter than the RPO "
                 f"({self.rpo_minutes} min): an RPO breach could go unmeasured"
             )
         return self

@@ -199,7 +199,7 @@ def test_backup_schedule_must_be_a_scheduler_expression(tmp_path: Path):
 def test_backup_window_must_match_the_snapshot_period(tmp_path: Path):
     message = config_error(tmp_path, lambda c: c["backup"].update(snapshot_window_minutes=30))
     assert _one_line(message).endswith(
-        "backup.snapshot_window_minutes: 30 differs from the snapshot schedule's period "
+        "backup: snapshot_window_minutes 30 differs from the snapshot schedule's period "
         "(60 min): a manual re-run later in the same period would take a second snapshot"
     )
 
