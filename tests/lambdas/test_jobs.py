@@ -323,3 +323,15 @@ def test_redis_snapshot_and_prune(aws):
     assert len(report["redis"]["deleted"]) == 2
     left = _redis_snapshots()
     assert f"{GROUP}-20200101t0000" in left and len(left) == 3
+
+
+def test_handler_runs_the_job_with_settings_from_the_environment(aws, monkeypatch, capsys):
+    import dataclasses
+    import json
+
+    monkeypatch.setenv("BACKUP_SETTINGS", json.dumps(dataclasses.asdict(settings())))
+    _aged()
+    report = prune.handler({"dry_run": True}, LambdaContext())
+    assert sorted(report[PRIMARY]["expired"]) == [f"{DB}-old1", f"{DB}-old2"]
+    assert len(ids(PRIMARY)) == 4
+    assert '"SnapshotsDeleted"' in capsys.readouterr().out  # EMF metrics were flushed
