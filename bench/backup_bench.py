@@ -34,12 +34,18 @@ os.environ.update(
 
 import boto3  # noqa: E402
 from backup_jobs import prune, verify  # noqa: E402
-from backup_jobs.aws import RetryPolicy  # noqa: E402
+from backup_jobs.aws import Job, RetryPolicy  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.rds.models import DBSnapshot, rds_backends  # noqa: E402
 
-from tests.lambdas.conftest import DB, PRIMARY, STANDBY, settings  # noqa: E402
+from tests.lambdas.conftest import (  # noqa: E402
+    DB,
+    PRIMARY,
+    STANDBY,
+    create_primary_database,
+    settings,
+)
 
 JOBS = ("snapshot", "copy", "prune", "verify", "promote")
 IMPORT_BUDGET_MS = 300
@@ -63,15 +69,7 @@ class CountingClients:
 
 
 def seed(count: int) -> None:
-    rds = boto3.client("rds", region_name=PRIMARY)
-    rds.create_db_instance(
-        DBInstanceIdentifier=DB,
-        DBInstanceClass="db.t3.micro",
-        Engine="postgres",
-        MasterUsername="admin",
-        MasterUserPassword="password123",
-        AllocatedStorage=20,
-    )
+    create_primary_database()
     for bucket, region in (("fdr-test-data-primary", PRIMARY), ("fdr-test-data-standby", STANDBY)):
         extra = (
             {}
@@ -97,13 +95,7 @@ def seed(count: int) -> None:
 def timed(job, request, clients: CountingClients) -> tuple[float, int]:
     clients.calls = 0
     start = time.perf_counter()
-    job.run(
-        request,
-        settings=settings(),
-        clients=clients,
-        policy=RetryPolicy(sleep=lambda _: None),
-        on_retry=lambda code: None,
-    )
+    job.run(request, Job(settings(), clients, RetryPolicy(sleep=lambda _: None), print))
     return time.perf_counter() - start, clients.calls
 
 

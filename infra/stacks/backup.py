@@ -128,7 +128,7 @@ class BackupStack(RegionalStack):
             "project": t.project,
             "environment": t.environment,
             "account": self.account,
-            "partition": "aws",
+            "partition": self.partition,
             "primary_region": t.primary_region,
             "database_id": t.database_id,
             "copy_regions": t.copy_regions,
@@ -197,21 +197,29 @@ class BackupStack(RegionalStack):
                 "verify": (b.schedules.verify, {}),
             }
         )
-        for region in (t.primary_region, *t.copy_regions):
-            self._alarm(
-                f"Rpo{_camel(region)}Alarm",
-                f"newest recovery point in {region} is older than the RPO "
-                f"({b.rpo_minutes} min) or verify stopped reporting",
-                _metric("RecoveryPointAgeSeconds", region, b.rpo_minutes),
-                threshold=b.rpo_minutes * 60,
-                missing=cloudwatch.TreatMissingData.BREACHING,
+        rpo = f"the RPO ({b.rpo_minutes} min)"
+        watched = [
+            (
+                "Rpo",
+                "RecoveryPointAgeSeconds",
+                r,
+                f"newest recovery point in {r} is older than {rpo}",
             )
-        for region in sorted(t.replica_buckets):
+            for r in (t.primary_region, *t.copy_regions)
+        ] + [
+            (
+                "Replication",
+                "ReplicaCanaryAgeSeconds",
+                r,
+                f"replica bucket in {r} lags more than {rpo}",
+            )
+            for r in sorted(t.replica_buckets)
+        ]
+        for prefix, metric, region, problem in watched:
             self._alarm(
-                f"Replication{_camel(region)}Alarm",
-                f"the replica bucket in {region} has not received a write for longer than "
-                f"the RPO ({b.rpo_minutes} min)",
-                _metric("ReplicaCanaryAgeSeconds", region, b.rpo_minutes),
+                f"{prefix}{_camel(region)}Alarm",
+                f"{problem}, or verify stopped reporting",
+                _metric(metric, region, b.rpo_minutes),
                 threshold=b.rpo_minutes * 60,
                 missing=cloudwatch.TreatMissingData.BREACHING,
             )

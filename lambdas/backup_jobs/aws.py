@@ -62,6 +62,16 @@ class RetryPolicy:
 # event never pays for them.
 
 
+@dataclass(frozen=True)
+class Job:
+    """What every job's ``run`` gets besides its request: settings, clients, retry behaviour."""
+
+    settings: Any  # backup_jobs.settings.Settings (kept untyped here to avoid an import cycle)
+    clients: ClientFactory
+    policy: RetryPolicy
+    on_retry: Callable[[str], None]
+
+
 def botocore_config(mode: str, max_attempts: int) -> Config:
     from botocore.config import Config
 

@@ -10,80 +10,40 @@ snapshots or concurrent copies) stops that region for this run and reports what 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from backup_jobs.aws import ClientFactory, RetryPolicy, error_code, with_backoff
+from backup_jobs.aws import Job, error_code, with_backoff
 from backup_jobs.observability import MetricUnit, lambda_entry, logger, metrics
-from backup_jobs.settings import Settings, reject_unknown, require_mapping
-from backup_jobs.snapshots import Snapshot, list_snapshots
+from backup_jobs.settings import NoOptions, parse_no_options
+from backup_jobs.snapshots import Snapshot, database_snapshots
 
 JOB = "copy"
 QUOTA_CODES = frozenset({"SnapshotQuotaExceeded", "SnapshotQuotaExceededFault"})
 
 
-@dataclass(frozen=True)
-class CopyRequest:
-    pass
+CopyRequest = NoOptions
+parse = parse_no_options
 
 
-def parse(event: Any) -> CopyRequest:
-    reject_unknown(require_mapping(event), set())
-    return CopyRequest()
-
-
-def run(
-    request: CopyRequest,
-    *,
-    settings: Settings,
-    clients: ClientFactory,
-    policy: RetryPolicy,
-    on_retry: Any,
-    now: datetime | None = None,
-) -> dict[str, Any]:
+def run(request: CopyRequest, job: Job, now: datetime | None = None) -> dict[str, Any]:
+    settings = job.settings
     now = now or datetime.now(UTC)
     oldest = now - timedelta(days=settings.retention_days)
     source = [
         s
-        for s in list_snapshots(
-            clients("rds", settings.primary_region),
-            settings.primary_region,
-            policy=policy,
-            on_retry=on_retry,
-            DBInstanceIdentifier=settings.database_id,
-            SnapshotType="manual",
-        )
+        for s in database_snapshots(job, settings.primary_region)
         if s.is_ours(settings) and s.status == "available" and (s.created or now) > oldest
     ]
-    report: dict[str, Any] = {}
-    for region in settings.copy_regions:
-        report[region] = _copy_to(region, source, settings, clients, policy, on_retry)
-    return report
+    return {region: _copy_to(job, region, source) for region in settings.copy_regions}
 
 
-def _copy_to(
-    region: str,
-    source: list[Snapshot],
-    settings: Settings,
-    clients: ClientFactory,
-    policy: RetryPolicy,
-    on_retry: Any,
-) -> dict[str, list[str]]:
-    rds = clients("rds", region)
-    present = {
-        s.identifier
-        for s in list_snapshots(
-            rds,
-            region,
-            policy=policy,
-            on_retry=on_retry,
-            DBInstanceIdentifier=settings.database_id,
-            SnapshotType="manual",
-        )
-    }
+def _copy_to(job: Job, region: str, source: list[Snapshot]) -> dict[str, list[str]]:
+    settings = job.settings
+    rds = job.clients("rds", region)
+    present = {s.identifier for s in database_snapshots(job, region)}
     missing = [s for s in source if s.identifier not in present]
     result: dict[str, list[str]] = {
         "copied": [],
@@ -95,8 +55,8 @@ def _copy_to(
         try:
             with_backoff(
                 rds.copy_db_snapshot,
-                policy,
-                on_retry,
+                job.policy,
+                job.on_retry,
                 SourceDBSnapshotIdentifier=snapshot.arn,
                 TargetDBSnapshotIdentifier=snapshot.identifier,
                 KmsKeyId=settings.key_alias_arn(region),

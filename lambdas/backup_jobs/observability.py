@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from backup_jobs.aws import RetryPolicy, client_factory
+from backup_jobs.aws import Job, RetryPolicy, client_factory
 from backup_jobs.settings import EventError, Settings
 
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FDR/Backup")
@@ -29,7 +29,7 @@ def retry_logger(job: str) -> Callable[[str], None]:
 
 
 def lambda_entry(
-    job: str,
+    name: str,
     parse: Callable[[Any], Any],
     run: Callable[..., dict[str, Any]],
 ) -> Callable[[Any, Any], dict[str, Any]]:
@@ -39,7 +39,7 @@ def lambda_entry(
     @metrics.log_metrics
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: Any, context: Any) -> dict[str, Any]:
-        logger.append_keys(job=job)
+        logger.append_keys(job=name)
         try:
             request = parse(event)
         except EventError as err:
@@ -47,13 +47,7 @@ def lambda_entry(
             raise
         settings = Settings.from_environment()
         clients = client_factory(settings.retry_mode, settings.retry_max_attempts)
-        report = run(
-            request,
-            settings=settings,
-            clients=clients,
-            policy=RetryPolicy(),
-            on_retry=retry_logger(job),
-        )
+        report = run(request, Job(settings, clients, RetryPolicy(), retry_logger(name)))
         logger.info("job finished", extra={"report": report})
         return report
 

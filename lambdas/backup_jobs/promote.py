@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backup_jobs.aws import ClientFactory, RetryPolicy, with_backoff
+from backup_jobs.aws import Job, with_backoff
 from backup_jobs.observability import lambda_entry, logger
 from backup_jobs.settings import (
     EventError,
-    Settings,
     optional_bool,
     reject_unknown,
     require_mapping,
@@ -65,15 +64,8 @@ def replica_lag(cloudwatch: Any, instance_id: str, now: datetime) -> float | Non
     return max((d["Maximum"] for d in datapoints), default=None)
 
 
-def run(
-    request: PromoteRequest,
-    *,
-    settings: Settings,
-    clients: ClientFactory,
-    policy: RetryPolicy,
-    on_retry: Any,
-    now: datetime | None = None,
-) -> dict[str, Any]:
+def run(request: PromoteRequest, job: Job, now: datetime | None = None) -> dict[str, Any]:
+    settings, clients, policy, on_retry = job.settings, job.clients, job.policy, job.on_retry
     now = now or datetime.now(UTC)
     region, instance_id = settings.standby_region, settings.standby_database_id
     if not region or not instance_id:

@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from backup_jobs import redis_snapshots
-from backup_jobs.aws import ClientFactory, RetryPolicy, error_code, with_backoff
+from backup_jobs.aws import Job, error_code, with_backoff
 from backup_jobs.observability import MetricUnit, lambda_entry, logger, metrics
 from backup_jobs.settings import (
     TAG_RETENTION,
@@ -29,7 +29,7 @@ from backup_jobs.settings import (
     reject_unknown,
     require_mapping,
 )
-from backup_jobs.snapshots import Snapshot, list_snapshots
+from backup_jobs.snapshots import Snapshot, database_snapshots
 
 JOB = "prune"
 
@@ -79,30 +79,14 @@ def expired(
     return doomed, protected
 
 
-def run(
-    request: PruneRequest,
-    *,
-    settings: Settings,
-    clients: ClientFactory,
-    policy: RetryPolicy,
-    on_retry: Any,
-    now: datetime | None = None,
-) -> dict[str, Any]:
+def run(request: PruneRequest, job: Job, now: datetime | None = None) -> dict[str, Any]:
+    settings, clients, policy, on_retry = job.settings, job.clients, job.policy, job.on_retry
     now = now or datetime.now(UTC)
     dry_run = settings.prune_dry_run if request.dry_run is None else request.dry_run
     report: dict[str, Any] = {"dry_run": dry_run}
     for region in settings.snapshot_regions:
         rds = clients("rds", region)
-        listed = list(
-            list_snapshots(
-                rds,
-                region,
-                policy=policy,
-                on_retry=on_retry,
-                DBInstanceIdentifier=settings.database_id,
-                SnapshotType="manual",
-            )
-        )
+        listed = list(database_snapshots(job, region))
         doomed, protected = expired(listed, settings=settings, now=now)
         deleted: list[str] = []
         failed: list[str] = []

@@ -110,3 +110,13 @@ def optional_time(event: dict[str, Any], name: str, default: datetime) -> dateti
     except ValueError:
         raise EventError(f"{name} must be an ISO-8601 timestamp, got {value!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """The request of a job that takes no options (an empty or absent event)."""
+
+
+def parse_no_options(event: Any) -> NoOptions:
+    reject_unknown(require_mapping(event), set())
+    return NoOptions()

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from backup_jobs.aws import ClientFactory, RetryPolicy, error_code, with_backoff
+from backup_jobs.aws import ClientFactory, Job, RetryPolicy, error_code, with_backoff
 from backup_jobs.observability import MetricUnit, lambda_entry, metrics
 from backup_jobs.settings import (
     TAG_ENVIRONMENT,
@@ -64,14 +64,8 @@ def snapshot_tags(settings: Settings, window: datetime) -> list[dict[str, str]]:
     ]
 
 
-def run(
-    request: SnapshotRequest,
-    *,
-    settings: Settings,
-    clients: ClientFactory,
-    policy: RetryPolicy,
-    on_retry: Any,
-) -> dict[str, Any]:
+def run(request: SnapshotRequest, job: Job) -> dict[str, Any]:
+    settings, clients, policy, on_retry = job.settings, job.clients, job.policy, job.on_retry
     window = window_start(request.scheduled_time, settings.window_minutes)
     tags = snapshot_tags(settings, window)
     region = settings.primary_region

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from backup_jobs.aws import RetryPolicy, pages
+from backup_jobs.aws import Job, RetryPolicy, pages
 from backup_jobs.settings import TAG_ENVIRONMENT, TAG_JOB, TAG_PROJECT, Settings
 
 # Largest page DescribeDBSnapshots accepts: fewer round trips as the snapshot count grows.
@@ -67,3 +67,16 @@ def list_snapshots(
     ):
         for item in page.get("DBSnapshots", []):
             yield from_api(region, item)
+
+
+def database_snapshots(job: Job, region: str, *, manual_only: bool = True) -> Iterator[Snapshot]:
+    """Snapshots of the primary database in ``region`` (copies keep the source instance id)."""
+    filters = {"SnapshotType": "manual"} if manual_only else {}
+    return list_snapshots(
+        job.clients("rds", region),
+        region,
+        policy=job.policy,
+        on_retry=job.on_retry,
+        DBInstanceIdentifier=job.settings.database_id,
+        **filters,
+    )

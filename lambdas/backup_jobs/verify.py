@@ -12,31 +12,24 @@ A region without any recovery point publishes nothing: the alarm treats missing 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import single_metric
 from botocore.exceptions import ClientError
 
-from backup_jobs.aws import ClientFactory, RetryPolicy, error_code, with_backoff
+from backup_jobs.aws import Job, error_code, with_backoff
 from backup_jobs.observability import MetricUnit, lambda_entry, logger
-from backup_jobs.settings import Settings, reject_unknown, require_mapping
-from backup_jobs.snapshots import list_snapshots
+from backup_jobs.settings import NoOptions, Settings, parse_no_options
+from backup_jobs.snapshots import database_snapshots
 
 JOB = "verify"
 RECOVERY_POINT_METRIC = "RecoveryPointAgeSeconds"
 REPLICATION_METRIC = "ReplicaCanaryAgeSeconds"
 
 
-@dataclass(frozen=True)
-class VerifyRequest:
-    pass
-
-
-def parse(event: Any) -> VerifyRequest:
-    reject_unknown(require_mapping(event), set())
-    return VerifyRequest()
+VerifyRequest = NoOptions
+parse = parse_no_options
 
 
 def publish(settings: Settings, name: str, region: str, seconds: float) -> None:
@@ -50,28 +43,20 @@ def publish(settings: Settings, name: str, region: str, seconds: float) -> None:
         pass
 
 
-def recovery_points(
-    settings: Settings, clients: ClientFactory, policy: RetryPolicy, on_retry: Any
-) -> dict[str, datetime | None]:
+def recovery_points(job: Job) -> dict[str, datetime | None]:
+    settings = job.settings
     newest: dict[str, datetime | None] = {}
     for region in settings.snapshot_regions:
-        rds = clients("rds", region)
         times = [
             s.created
-            for s in list_snapshots(
-                rds,
-                region,
-                policy=policy,
-                on_retry=on_retry,
-                DBInstanceIdentifier=settings.database_id,
-            )
+            for s in database_snapshots(job, region, manual_only=False)
             if s.status == "available" and s.created is not None
         ]
         if region == settings.primary_region:
             instances = with_backoff(
-                rds.describe_db_instances,
-                policy,
-                on_retry,
+                job.clients("rds", region).describe_db_instances,
+                job.policy,
+                job.on_retry,
                 DBInstanceIdentifier=settings.database_id,
             )["DBInstances"]
             times += [i["LatestRestorableTime"] for i in instances if i.get("LatestRestorableTime")]
@@ -79,9 +64,8 @@ def recovery_points(
     return newest
 
 
-def replication_ages(
-    settings: Settings, clients: ClientFactory, policy: RetryPolicy, on_retry: Any, now: datetime
-) -> dict[str, float | None]:
+def replication_ages(job: Job, now: datetime) -> dict[str, float | None]:
+    settings, clients, policy, on_retry = job.settings, job.clients, job.policy, job.on_retry
     if not settings.primary_bucket:
         return {}
     ages: dict[str, float | None] = {}
@@ -110,18 +94,11 @@ def replication_ages(
     return ages
 
 
-def run(
-    request: VerifyRequest,
-    *,
-    settings: Settings,
-    clients: ClientFactory,
-    policy: RetryPolicy,
-    on_retry: Any,
-    now: datetime | None = None,
-) -> dict[str, Any]:
+def run(request: VerifyRequest, job: Job, now: datetime | None = None) -> dict[str, Any]:
+    settings = job.settings
     now = now or datetime.now(UTC)
     report: dict[str, Any] = {"rpo_seconds": settings.rpo_seconds, "recovery_points": {}}
-    for region, newest in recovery_points(settings, clients, policy, on_retry).items():
+    for region, newest in recovery_points(job).items():
         # LatestRestorableTime can be a moment after our clock read: never report a negative age
         age = None if newest is None else max(0.0, (now - newest).total_seconds())
         report["recovery_points"][region] = {
@@ -134,7 +111,7 @@ def run(
         else:
             publish(settings, RECOVERY_POINT_METRIC, region, age)
     report["replication"] = {}
-    for region, age in replication_ages(settings, clients, policy, on_retry, now).items():
+    for region, age in replication_ages(job, now).items():
         report["replication"][region] = {"canary_age_seconds": age}
         if age is not None:
             publish(settings, REPLICATION_METRIC, region, age)

@@ -71,6 +71,20 @@ def no_sleep_policy(attempts: int = 5) -> tuple[RetryPolicy, list[float]]:
     return RetryPolicy(attempts=attempts, sleep=slept.append), slept
 
 
+def create_primary_database() -> str:
+    rds = boto3.client("rds", region_name=PRIMARY)
+    created = rds.create_db_instance(
+        DBInstanceIdentifier=DB,
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+        AllocatedStorage=20,
+        BackupRetentionPeriod=7,
+    )
+    return str(created["DBInstance"]["DBInstanceArn"])
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -81,17 +95,7 @@ def aws(monkeypatch: pytest.MonkeyPatch):
             kms = boto3.client("kms", region_name=region)
             key = kms.create_key()["KeyMetadata"]["KeyId"]
             kms.create_alias(AliasName="alias/fdr-test-backup", TargetKeyId=key)
-        rds = boto3.client("rds", region_name=PRIMARY)
-        rds.create_db_instance(
-            DBInstanceIdentifier=DB,
-            DBInstanceClass="db.t3.micro",
-            Engine="postgres",
-            MasterUsername="admin",
-            MasterUserPassword="password123",
-            AllocatedStorage=20,
-            BackupRetentionPeriod=7,
-        )
-        arn = rds.describe_db_instances(DBInstanceIdentifier=DB)["DBInstances"][0]["DBInstanceArn"]
+        arn = create_primary_database()
         boto3.client("rds", region_name=STANDBY).create_db_instance_read_replica(
             DBInstanceIdentifier=REPLICA, SourceDBInstanceIdentifier=arn
         )

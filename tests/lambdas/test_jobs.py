@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from backup_jobs import copy, promote, prune, snapshot, verify
+from backup_jobs.aws import Job
 from backup_jobs.settings import EventError
 
 from tests.lambdas.conftest import (
@@ -30,11 +31,9 @@ def ids(region: str) -> set[str]:
     }
 
 
-def run(job, request, clients, **overrides):
+def run(module, request, clients, **overrides):
     policy, _ = no_sleep_policy()
-    return job.run(
-        request, settings=settings(**overrides), clients=clients, policy=policy, on_retry=NOOP
-    )
+    return module.run(request, Job(settings(**overrides), clients, policy, NOOP))
 
 
 # snapshot ------------------------------------------------------------------------------------

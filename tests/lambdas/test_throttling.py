@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import boto3
 from backup_jobs import copy
+from backup_jobs.aws import Job
 from backup_jobs.snapshots import list_snapshots
 from botocore.stub import Stubber
 
@@ -71,10 +72,7 @@ def test_quota_exceeded_defers_the_rest_and_the_next_run_resumes():
     with s_stub, t_stub:
         report = copy.run(
             copy.CopyRequest(),
-            settings=settings(),
-            clients=lambda service, region: clients[(service, region)],
-            policy=policy,
-            on_retry=lambda code: None,
+            Job(settings(), lambda service, region: clients[(service, region)], policy, print),
         )
     assert report[STANDBY]["copied"] == ["a"]
     assert report[STANDBY]["deferred"] == ["b", "c"]
