@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import boto3
-from backup_jobs import copy
+from backup_jobs import copy, prune
 from backup_jobs.aws import Job
 from backup_jobs.snapshots import list_snapshots
 from botocore.stub import Stubber
@@ -77,3 +77,55 @@ def test_quota_exceeded_defers_the_rest_and_the_next_run_resumes():
     assert report[STANDBY]["copied"] == ["a"]
     assert report[STANDBY]["deferred"] == ["b", "c"]
     assert len(slept) == 1
+
+
+def _old(name: str) -> dict:
+    snap = _snap(name)
+    snap["SnapshotCreateTime"] = datetime(2020, 1, 1, tzinfo=UTC)
+    return snap
+
+
+def test_prune_partial_failure_is_reported_and_resumed():
+    rds = boto3.client("rds", region_name=PRIMARY, aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(rds)
+    listing = {"DBSnapshots": [_snap("new"), _old("o1"), _old("o2"), _old("o3")]}
+    stub.add_response("describe_db_snapshots", listing)
+    stub.add_client_error("delete_db_snapshot", "InvalidDBSnapshotState", http_status_code=400)
+    stub.add_client_error("delete_db_snapshot", "ThrottlingException", http_status_code=400)
+    stub.add_response("delete_db_snapshot", {}, {"DBSnapshotIdentifier": "o2"})
+    stub.add_response("delete_db_snapshot", {}, {"DBSnapshotIdentifier": "o3"})
+    # next run: o1 is still there and is deleted this time
+    stub.add_response("describe_db_snapshots", {"DBSnapshots": [_snap("new"), _old("o1")]})
+    stub.add_response("delete_db_snapshot", {}, {"DBSnapshotIdentifier": "o1"})
+    policy, slept = no_sleep_policy()
+    job = Job(settings(keep_newest=1, copy_regions=()), lambda s, r: rds, policy, print)
+    with stub:
+        first = prune.run(prune.PruneRequest(dry_run=None), job)
+        second = prune.run(prune.PruneRequest(dry_run=None), job)
+    assert first[PRIMARY]["failed"] == ["o1"]
+    assert first[PRIMARY]["deleted"] == ["o2", "o3"]
+    assert second[PRIMARY]["deleted"] == ["o1"]
+    assert len(slept) == 1
+    stub.assert_no_pending_responses()
+
+
+def test_copy_failure_of_one_snapshot_does_not_stop_the_others():
+    source = boto3.client(
+        "rds", region_name=PRIMARY, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    target = boto3.client(
+        "rds", region_name=STANDBY, aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    clients = {("rds", PRIMARY): source, ("rds", STANDBY): target}
+    s_stub, t_stub = Stubber(source), Stubber(target)
+    s_stub.add_response("describe_db_snapshots", {"DBSnapshots": [_snap("a"), _snap("b")]})
+    t_stub.add_response("describe_db_snapshots", {"DBSnapshots": []})
+    t_stub.add_client_error("copy_db_snapshot", "KMSKeyNotAccessibleFault", http_status_code=400)
+    t_stub.add_response("copy_db_snapshot", {"DBSnapshot": {}})
+    policy, _ = no_sleep_policy()
+    with s_stub, t_stub:
+        report = copy.run(
+            copy.CopyRequest(),
+            Job(settings(), lambda service, region: clients[(service, region)], policy, print),
+        )
+    assert report[STANDBY]["failed"] == ["a"] and report[STANDBY]["copied"] == ["b"]

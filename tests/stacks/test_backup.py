@@ -87,3 +87,26 @@ def test_dlq_is_encrypted_and_alarmed(production: SynthesizedEnvironment):
 
 def test_development_has_no_promote(development: SynthesizedEnvironment):
     assert not any("backup-us-west-2" in s for s in development.templates)
+
+
+def test_log_groups_keep_the_configured_retention_and_are_encrypted(
+    any_env: SynthesizedEnvironment,
+):
+    days = any_env.config.backup.log_retention_days
+    for stack_id, template in any_env.templates.items():
+        if "-backup-" not in stack_id:
+            continue
+        groups = _resources(template, "AWS::Logs::LogGroup").values()
+        assert groups
+        for group in groups:
+            assert group["Properties"]["RetentionInDays"] == days
+            assert "KmsKeyId" in group["Properties"]
+
+
+def test_scheduler_role_may_only_invoke_the_scheduled_jobs(production: SynthesizedEnvironment):
+    template = production.template("backup", "us-east-1")
+    policies = _resources(template, "AWS::IAM::ManagedPolicy")
+    (scheduler,) = [p for k, p in policies.items() if k.startswith("SchedulerPolicy")]
+    statements = scheduler["Properties"]["PolicyDocument"]["Statement"]
+    invoke = next(s for s in statements if s["Action"] == "lambda:InvokeFunction")
+    assert len(invoke["Resource"]) == 4
