@@ -53,30 +53,51 @@ def test_throttled_page_is_retried_from_where_it_stopped():
     stub.assert_no_pending_responses()
 
 
-def test_quota_exceeded_defers_the_rest_and_the_next_run_resumes():
-    source = boto3.client(
-        "rds", region_name=PRIMARY, aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    target = boto3.client(
-        "rds", region_name=STANDBY, aws_access_key_id="x", aws_secret_access_key="x"
-    )
+def _rds(region: str):
+    return boto3.client("rds", region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def _copy_setup():
+    """Stubbed source and target clients, and the Job that uses them."""
+    source, target = _rds(PRIMARY), _rds(STANDBY)
     clients = {("rds", PRIMARY): source, ("rds", STANDBY): target}
-    s_stub, t_stub = Stubber(source), Stubber(target)
+    policy, slept = no_sleep_policy()
+    job = Job(settings(), lambda service, region: clients[(service, region)], policy, print)
+    return Stubber(source), Stubber(target), job, slept
+
+
+def test_quota_exceeded_defers_the_rest_and_the_next_run_resumes():
+    s_stub, t_stub, job, slept = _copy_setup()
     listing = {"DBSnapshots": [_snap("a"), _snap("b"), _snap("c")]}
     s_stub.add_response("describe_db_snapshots", listing)
     t_stub.add_response("describe_db_snapshots", {"DBSnapshots": []})
     t_stub.add_client_error("copy_db_snapshot", "ThrottlingException", http_status_code=400)
     t_stub.add_response("copy_db_snapshot", {"DBSnapshot": {}})
     t_stub.add_client_error("copy_db_snapshot", "SnapshotQuotaExceeded", http_status_code=400)
-    policy, slept = no_sleep_policy()
+    # the next run: "a" is in the target (still copying), "b" and "c" are copied now
+    s_stub.add_response("describe_db_snapshots", listing)
+    t_stub.add_response("describe_db_snapshots", {"DBSnapshots": [_snap("a", STANDBY)]})
+    t_stub.add_response("copy_db_snapshot", {"DBSnapshot": {}})
+    t_stub.add_response("copy_db_snapshot", {"DBSnapshot": {}})
     with s_stub, t_stub:
-        report = copy.run(
-            copy.CopyRequest(),
-            Job(settings(), lambda service, region: clients[(service, region)], policy, print),
-        )
-    assert report[STANDBY]["copied"] == ["a"]
-    assert report[STANDBY]["deferred"] == ["b", "c"]
+        first = copy.run(copy.CopyRequest(), job)
+        second = copy.run(copy.CopyRequest(), job)
+    assert first[STANDBY]["copied"] == ["a"]
+    assert first[STANDBY]["deferred"] == ["b", "c"]
+    assert second[STANDBY] == {"copied": ["b", "c"], "present": ["a"], "failed": [], "deferred": []}
     assert len(slept) == 1
+    t_stub.assert_no_pending_responses()
+
+
+def test_copy_failure_of_one_snapshot_does_not_stop_the_others():
+    s_stub, t_stub, job, _ = _copy_setup()
+    s_stub.add_response("describe_db_snapshots", {"DBSnapshots": [_snap("a"), _snap("b")]})
+    t_stub.add_response("describe_db_snapshots", {"DBSnapshots": []})
+    t_stub.add_client_error("copy_db_snapshot", "KMSKeyNotAccessibleFault", http_status_code=400)
+    t_stub.add_response("copy_db_snapshot", {"DBSnapshot": {}})
+    with s_stub, t_stub:
+        report = copy.run(copy.CopyRequest(), job)
+    assert report[STANDBY]["failed"] == ["a"] and report[STANDBY]["copied"] == ["b"]
 
 
 def _old(name: str) -> dict:
@@ -86,7 +107,7 @@ def _old(name: str) -> dict:
 
 
 def test_prune_partial_failure_is_reported_and_resumed():
-    rds = boto3.client("rds", region_name=PRIMARY, aws_access_key_id="x", aws_secret_access_key="x")
+    rds = _rds(PRIMARY)
     stub = Stubber(rds)
     listing = {"DBSnapshots": [_snap("new"), _old("o1"), _old("o2"), _old("o3")]}
     stub.add_response("describe_db_snapshots", listing)
@@ -107,25 +128,3 @@ def test_prune_partial_failure_is_reported_and_resumed():
     assert second[PRIMARY]["deleted"] == ["o1"]
     assert len(slept) == 1
     stub.assert_no_pending_responses()
-
-
-def test_copy_failure_of_one_snapshot_does_not_stop_the_others():
-    source = boto3.client(
-        "rds", region_name=PRIMARY, aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    target = boto3.client(
-        "rds", region_name=STANDBY, aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    clients = {("rds", PRIMARY): source, ("rds", STANDBY): target}
-    s_stub, t_stub = Stubber(source), Stubber(target)
-    s_stub.add_response("describe_db_snapshots", {"DBSnapshots": [_snap("a"), _snap("b")]})
-    t_stub.add_response("describe_db_snapshots", {"DBSnapshots": []})
-    t_stub.add_client_error("copy_db_snapshot", "KMSKeyNotAccessibleFault", http_status_code=400)
-    t_stub.add_response("copy_db_snapshot", {"DBSnapshot": {}})
-    policy, _ = no_sleep_policy()
-    with s_stub, t_stub:
-        report = copy.run(
-            copy.CopyRequest(),
-            Job(settings(), lambda service, region: clients[(service, region)], policy, print),
-        )
-    assert report[STANDBY]["failed"] == ["a"] and report[STANDBY]["copied"] == ["b"]
