@@ -13,15 +13,18 @@ from aws_cdk import App, RemovalPolicy, Tags
 
 from infra.config import EnvironmentConfig, RegionConfig, RegionRole
 from infra.constructs import tiered_vpc
+from infra.constructs.backup_policies import BackupTargets
 from infra.constructs.data_bucket import ReplicationTarget
 from infra.constructs.postgres import Replica
 from infra.nag import apply_rule_packs
+from infra.nag import backup as backup_nag
 from infra.nag import compute as compute_nag
 from infra.nag import data as data_nag
 from infra.nag import dns as dns_nag
 from infra.nag import network as network_nag
 from infra.nag import storage as storage_nag
 from infra.naming import Names
+from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack
@@ -37,6 +40,7 @@ class RegionStacks:
     data: DataStack
     storage: StorageStack
     compute: ComputeStack
+    backup: BackupStack | None = None
 
 
 @dataclass
@@ -78,6 +82,12 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
         stacks.regions[region] = RegionStacks(
             region, region_config, network, data, storage, compute
         )
+
+        # Backup jobs run in the primary region; promote waits in the standby region.
+        if region_config.role in (RegionRole.PRIMARY, RegionRole.STANDBY):
+            stacks.regions[region].backup = _backup_stack(
+                app, config, names, region, (data, storage), removal_policy, common
+            )
 
     # Replicas are created from the primary; the primary bucket replicates into buckets that
     # must already exist. Cross-region references are names and ARNs, so there is no cycle.
@@ -243,3 +253,55 @@ def _dns_stack(
         # The compute stack publishes the ALB's SSM parameters that the DNS stack reads.
         dns.add_stack_dependency(stacks.regions[region].compute)
     return dns
+
+
+def _backup_stack(
+    app: App,
+    config: EnvironmentConfig,
+    names: Names,
+    region: str,
+    acts_on: tuple[DataStack, StorageStack],
+    removal_policy: RemovalPolicy,
+    common: dict[str, Any],
+) -> BackupStack:
+    role = config.regions[region].role
+    backup = BackupStack(
+        app,
+        names.stack_id("backup", region),
+        description=f"{names.resource('backup')} ({role}): backup/DR jobs",
+        role="primary" if role is RegionRole.PRIMARY else "standby",
+        backup=config.backup,
+        targets=backup_targets(config, names),
+        resource_prefix=names.resource("backup"),
+        jobs_key_alias=names.kms_alias("backup-jobs"),
+        removal_policy=removal_policy,
+        **common,
+    )
+    backup_nag.acknowledge_findings(backup)
+    # The jobs act on this region's database, cache and bucket: deploy after them.
+    for stack in acts_on:
+        backup.add_stack_dependency(stack)
+    return backup
+
+
+def backup_targets(config: EnvironmentConfig, names: Names) -> BackupTargets:
+    primary = config.primary_region
+    standby = next(iter(config.regions_with_role(RegionRole.STANDBY)), None)
+    copy_regions = [r for r in (standby, *config.backup.copy_regions) if r]
+    return BackupTargets(
+        project=config.project,
+        environment=config.name,
+        primary_region=primary,
+        database_id=names.database_identifier(primary),
+        redis_group_id=names.redis_group_id(primary),
+        standby_region=standby,
+        standby_database_id=names.database_identifier(standby) if standby else None,
+        copy_regions=list(dict.fromkeys(copy_regions)),
+        backup_key_alias=names.kms_alias("backup"),
+        database_key_alias=names.kms_alias("database"),
+        data_key_alias=names.kms_alias(config.backup.data_bucket_key_purpose),
+        primary_bucket=names.data_bucket(config.account, primary),
+        replica_buckets={
+            r: names.data_bucket(config.account, r) for r in config.regions if r != primary
+        },
+    )

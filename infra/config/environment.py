@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from infra.config.azure import AzureConfig
+from infra.config.backup import BackupConfig
 from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
 from infra.config.compute import ComputeConfig, IngressConfig
 from infra.config.data import DataConfig
@@ -51,9 +52,10 @@ class EnvironmentConfig(StrictModel):
     """EKS cluster of every region: version, endpoint, add-ons, node groups, access."""
     ingress: IngressConfig
     """Internet-facing ALB of every region: TLS, health check, access logs, WAF."""
-
     data: DataConfig
     """Data and storage tiers: PostgreSQL, Redis, S3 data buckets."""
+    backup: BackupConfig
+    """Backup and DR jobs (snapshot, copy, prune, verify, promote) of the backup tier."""
 
     @property
     def primary_region(self) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.encryption import rotating_key
@@ -48,10 +49,37 @@ class AlertTopic(Construct):
                 },
             )
         )
+        # SNS delivers to the dead-letter queue under the same key.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowSnsToDeadLetterUndeliveredAlerts",
+                principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
         self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
+        # An alert that could not be delivered (mailbox gone, webhook down) is kept 14 days
+        # instead of being lost; its depth is visible in CloudWatch.
+        self.undelivered = sqs.Queue(
+            self,
+            "Undelivered",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=removal_policy,
+        )
         for email in email_endpoints:
-            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+            self.topic.add_subscription(
+                subscriptions.EmailSubscription(email, dead_letter_queue=self.undelivered)
+            )
         for url in https_endpoints:
             self.topic.add_subscription(
-                subscriptions.UrlSubscription(url, protocol=sns.SubscriptionProtocol.HTTPS)
+                subscriptions.UrlSubscription(
+                    url,
+                    protocol=sns.SubscriptionProtocol.HTTPS,
+                    dead_letter_queue=self.undelivered,
+                )
             )

@@ -9,6 +9,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+# One small API call per invocation; CDK's default is the same, stated so it is reviewable.
+SDK_CALL_MEMORY_MB = 512
+
 
 class SdkCalls(Construct):
     """Every ``AwsCustomResource`` of a stack runs in CDK's one singleton Lambda function. This
@@ -75,6 +78,7 @@ class SdkCalls(Construct):
             role=self.role.without_policy_updates(),
             log_group=self.log_group,
             install_latest_aws_sdk=False,  # the runtime's bundled SDK: no download at deploy
+            memory_size=SDK_CALL_MEMORY_MB,
         )
         resource.node.add_dependency(self.logs_policy, *permissions)
         return resource

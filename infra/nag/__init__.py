@@ -7,9 +7,11 @@ finding concerns, with the reason a security reviewer would want to read.
 from __future__ import annotations
 
 from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks
 
 
 def apply_rule_packs(app: App) -> None:
     """Every pack runs on every stack; any unacknowledged finding makes synth fail."""
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app))
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app), NIST80053R5Checks(app), ServerlessChecks(app)
+    )

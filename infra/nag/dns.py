@@ -21,17 +21,32 @@ def acknowledge_findings(stack: Stack) -> None:
         "VPC; attaching one would tie it to a regional network stack by export, which is what "
         "reading SSM parameters avoids.",
     )
-    acknowledge(
-        function,
-        "NIST.800.53.R5-LambdaDLQ",
-        "Invoked only by CloudFormation as a custom-resource provider; the CDK handler reports "
-        "every failure back to CloudFormation, which fails and rolls back the deploy. A DLQ "
-        "would hold nothing an operator does not already see in the stack events.",
-    )
+    for rule in ("NIST.800.53.R5-LambdaDLQ", "Serverless-LambdaDLQ"):
+        acknowledge(
+            function,
+            rule,
+            "Invoked only by CloudFormation as a custom-resource provider; the CDK handler "
+            "reports every failure back to CloudFormation, which fails and rolls back the deploy. "
+            "A DLQ would hold nothing an operator does not already see in the stack events.",
+        )
     acknowledge(
         function,
         "NIST.800.53.R5-LambdaConcurrency",
         "Runs a few times per deploy of the DNS stack, only when CloudFormation invokes it. "
         "Reserving concurrency would take capacity from the account pool for no protection; "
         "CDK does not expose the setting on its singleton provider function.",
+    )
+    for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+        acknowledge(
+            child(stack, "Alerts/Undelivered/Resource"),
+            rule,
+            "This queue is the dead-letter queue of the alert topic's subscriptions (SNS "
+            "redrive, which cdk-nag does not recognise as DLQ use); a queue behind it would "
+            "hold nothing more.",
+        )
+    acknowledge(
+        function,
+        "Serverless-LambdaTracing",
+        "CDK's custom-resource provider makes one AWS API call per CloudFormation event; there is "
+        "no request path to trace, and tracing would need X-Ray permissions on Resource '*'.",
     )

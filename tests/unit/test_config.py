@@ -186,3 +186,34 @@ def test_app_reports_bad_config_in_one_line_without_traceback():
         "error: unknown environment 'prod' (valid: development, production, staging) in "
         f"{ROOT / 'config'}"
     ]
+
+
+def test_backup_schedule_must_be_a_scheduler_expression(tmp_path: Path):
+    message = config_error(
+        tmp_path, lambda c: c["backup"]["schedules"].update(prune="every night at 3")
+    )
+    assert "backup.schedules.prune:" in _one_line(message)
+    assert "'every night at 3' is not an EventBridge Scheduler expression" in message
+
+
+def test_backup_window_must_match_the_snapshot_period(tmp_path: Path):
+    message = config_error(tmp_path, lambda c: c["backup"].update(snapshot_window_minutes=30))
+    assert _one_line(message).endswith(
+        "backup: snapshot_window_minutes 30 differs from the snapshot schedule's period "
+        "(60 min): a manual re-run later in the same period would take a second snapshot"
+    )
+
+
+def test_verify_must_run_inside_the_rpo(tmp_path: Path):
+    message = config_error(
+        tmp_path, lambda c: c["backup"]["schedules"].update(verify="rate(2 hours)")
+    )
+    assert "an RPO breach could go unmeasured" in _one_line(message)
+
+
+def test_production_carries_the_designs_backup_numbers():
+    backup = load_config("production", environ={}).backup
+    assert backup.manual_snapshot_retention_days == 365
+    assert backup.automated_backup_retention_days == 30
+    assert (backup.rpo_minutes, backup.rto_minutes) == (60, 240)
+    assert backup.prune_dry_run is False

@@ -1,0 +1,321 @@
+"""Backup tier: the backup and DR jobs of ``lambdas/backup_jobs``.
+
+In the primary region (``role="primary"``) it creates: the ``snapshot``, ``copy``, ``prune`` and
+``verify`` functions, each with its own least-privilege role (a managed policy), encrypted log
+group with retention, reserved concurrency 1, X-Ray tracing and an error alarm; an EventBridge
+Scheduler group with one schedule per job; a KMS-encrypted dead-letter queue shared by Lambda's
+async retries and the scheduler; alarms on DLQ depth, on the RPO metric of each snapshot region
+and on the replication canary of each replica bucket; an encrypted SNS topic the alarms notify.
+
+In the standby region (``role="standby"``) it creates the ``promote`` function with the same
+guard rails (DLQ, alarm, topic). The DR action lives where the primary is not: when the primary
+region is down, a function deployed there could not promote anything.
+
+Every other tier is addressed by names computed from config (``infra/naming.py``), never by
+construct objects, so this stack deploys without the data or storage stacks in the same app.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config.backup import BackupConfig
+from infra.constructs import backup_policies as policies
+from infra.constructs.backup_job import BackupJob
+from infra.constructs.backup_policies import CANARY_KEY, BackupTargets
+from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.retention import log_retention
+from infra.stacks.base import RegionalStack
+
+LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
+# Newest Python runtime that aws-cdk-lib 2.275 offers and Powertools publishes a layer for.
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+POWERTOOLS_ACCOUNT = "017000801446"
+METRIC_NAMESPACE = "FDR/Backup"
+# Scheduler context attribute: the same value on every retry of one run (snapshot idempotency).
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+
+
+class BackupStack(RegionalStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        role: Literal["primary", "standby"],
+        backup: BackupConfig,
+        targets: BackupTargets,
+        resource_prefix: str,
+        jobs_key_alias: str,
+        removal_policy: RemovalPolicy,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.backup = backup
+        self.targets = targets
+        self.prefix = resource_prefix
+        self.key = LogsEncryptionKey(
+            self, "JobsKey", alias=jobs_key_alias, removal_policy=removal_policy
+        ).key
+        # CloudWatch alarms publish to the encrypted topic through this key.
+        self.key.grant(
+            iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt"
+        )
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=removal_policy,
+        )
+        self.topic = sns.Topic(
+            self, "Alarms", display_name=f"{resource_prefix} alarms", master_key=self.key
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="HttpsOnly",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={"Bool": {"aws:SecureTransport": "false"}},
+            )
+        )
+        self.layer = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "Powertools",
+            f"arn:{self.partition}:lambda:{self.region}:{POWERTOOLS_ACCOUNT}:layer:"
+            f"AWSLambdaPowertoolsPythonV3-{RUNTIME.name.replace('.', '')}-{backup.architecture}:"
+            f"{backup.powertools_layer_version}",
+        )
+        self.code = lambda_.Code.from_asset(
+            str(LAMBDAS), exclude=["__pycache__", "*.pyc", "tests", "*.md"]
+        )
+        self.jobs: dict[str, BackupJob] = {}
+        if role == "primary":
+            self._primary_jobs()
+        else:
+            self._job("promote", policies.promote(self, targets))
+        self._alarm(
+            "DeadLettersAlarm",
+            "a backup job run was dropped into the dead-letter queue",
+            self.dead_letters.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=1,
+            missing=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        for job in self.jobs.values():
+            job.errors_alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
+
+    def _settings(self) -> dict[str, Any]:
+        b, t = self.backup, self.targets
+        return {
+            "project": t.project,
+            "environment": t.environment,
+            "account": self.account,
+            "partition": self.partition,
+            "primary_region": t.primary_region,
+            "database_id": t.database_id,
+            "copy_regions": t.copy_regions,
+            "backup_key_alias": t.backup_key_alias,
+            "redis_group_id": t.redis_group_id,
+            "retention_days": b.manual_snapshot_retention_days,
+            "keep_newest": b.keep_newest,
+            "window_minutes": b.snapshot_window_minutes,
+            "rpo_seconds": b.rpo_minutes * 60,
+            "prune_dry_run": b.prune_dry_run,
+            "metric_namespace": METRIC_NAMESPACE,
+            "standby_region": t.standby_region,
+            "standby_database_id": t.standby_database_id,
+            "promote_max_lag_seconds": b.promote_max_replica_lag_seconds,
+            "promoted_backup_retention_days": b.automated_backup_retention_days,
+            "primary_bucket": t.primary_bucket,
+            "replica_buckets": sorted(t.replica_buckets.items()),
+            "canary_key": CANARY_KEY,
+            "retry_mode": b.retry_mode,
+            "retry_max_attempts": b.retry_max_attempts,
+        }
+
+    def _job(self, name: str, statements: list[iam.PolicyStatement]) -> BackupJob:
+        b = self.backup
+        job = BackupJob(
+            self,
+            name.capitalize(),
+            function_name=f"{self.prefix}-{name}",
+            handler=f"backup_jobs.{name}.handler",
+            code=self.code,
+            runtime=RUNTIME,
+            architecture=(
+                lambda_.Architecture.ARM_64
+                if b.architecture == "arm64"
+                else lambda_.Architecture.X86_64
+            ),
+            layers=[self.layer],
+            memory_mb=b.memory_mb,
+            timeout=Duration.seconds(b.timeout_seconds),
+            environment={
+                "BACKUP_SETTINGS": json.dumps(self._settings(), sort_keys=True),
+                "POWERTOOLS_SERVICE_NAME": f"backup-{name}",
+                "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
+            },
+            log_retention=log_retention(b.log_retention_days),
+            key=self.key,
+            dead_letter_queue=self.dead_letters,
+            async_retries=b.async_retries,
+            statements=statements,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.jobs[name] = job
+        return job
+
+    def _primary_jobs(self) -> None:
+        t, b = self.targets, self.backup
+        self._job("snapshot", policies.snapshot(self, t))
+        self._job("copy", policies.copy(self, t))
+        self._job("prune", policies.prune(self, t))
+        self._job("verify", policies.verify(self, t))
+        self._schedules(
+            {
+                "snapshot": (b.schedules.snapshot, {"scheduled_time": SCHEDULED_TIME}),
+                "copy": (b.schedules.copy_snapshots, {}),
+                "prune": (b.schedules.prune, {}),
+                "verify": (b.schedules.verify, {}),
+            }
+        )
+        rpo = f"the RPO ({b.rpo_minutes} min)"
+        watched = [
+            (
+                "Rpo",
+                "RecoveryPointAgeSeconds",
+                r,
+                f"newest recovery point in {r} is older than {rpo}",
+            )
+            for r in (t.primary_region, *t.copy_regions)
+        ] + [
+            (
+                "Replication",
+                "ReplicaCanaryAgeSeconds",
+                r,
+                f"replica bucket in {r} lags more than {rpo}",
+            )
+            for r in sorted(t.replica_buckets)
+        ]
+        for prefix, metric, region, problem in watched:
+            self._alarm(
+                f"{prefix}{_camel(region)}Alarm",
+                f"{problem}, or verify stopped reporting",
+                _metric(metric, region, b.rpo_minutes),
+                threshold=b.rpo_minutes * 60,
+                missing=cloudwatch.TreatMissingData.BREACHING,
+            )
+
+    def _schedules(self, schedules: dict[str, tuple[str, dict[str, str]]]) -> None:
+        group = scheduler.CfnScheduleGroup(self, "Schedules", name=self.prefix)
+        role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            ),
+            description="EventBridge Scheduler: invokes the backup jobs",
+        )
+        policy = iam.ManagedPolicy(
+            self,
+            "SchedulerPolicy",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="InvokeJobs",
+                    actions=["lambda:InvokeFunction"],
+                    resources=[self.jobs[n].function.function_arn for n in schedules],
+                ),
+                iam.PolicyStatement(
+                    sid="DeadLetters",
+                    actions=["sqs:SendMessage"],
+                    resources=[self.dead_letters.queue_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="DeadLetterEncryption",
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources=[self.key.key_arn],
+                ),
+            ],
+        )
+        for name, (expression, payload) in schedules.items():
+            schedule = scheduler.CfnSchedule(
+                self,
+                f"{name.capitalize()}Schedule",
+                name=f"{self.prefix}-{name}",
+                group_name=group.name,
+                description=f"Runs the {name} backup job",
+                schedule_expression=expression,
+                schedule_expression_timezone="UTC",
+                flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+                state="ENABLED",
+                target=scheduler.CfnSchedule.TargetProperty(
+                    arn=self.jobs[name].function.function_arn,
+                    role_arn=role.role_arn,
+                    input=json.dumps(payload),
+                    dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(
+                        arn=self.dead_letters.queue_arn
+                    ),
+                    retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                        maximum_event_age_in_seconds=3600, maximum_retry_attempts=3
+                    ),
+                ),
+            )
+            schedule.add_resource_dependency(group)
+            schedule.node.add_dependency(policy)
+
+    def _alarm(
+        self,
+        construct_id: str,
+        description: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        missing: cloudwatch.TreatMissingData,
+    ) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=missing,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
+        return alarm
+
+
+def _metric(name: str, region: str, period_minutes: int) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=METRIC_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"Region": region},
+        statistic="Maximum",
+        # one RPO-long period: a single missed verify run does not page anyone
+        period=Duration.minutes(period_minutes),
+    )
+
+
+def _camel(region: str) -> str:
+    return "".join(part.capitalize() for part in region.split("-"))
