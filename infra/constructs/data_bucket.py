@@ -11,6 +11,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.constructs.log_bucket import log_delivery_bucket
+
 
 @dataclass(frozen=True)
 class ReplicationTarget:
@@ -38,24 +40,11 @@ class DataBucket(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.access_log_bucket = s3.Bucket(
+        self.access_log_bucket = log_delivery_bucket(
             self,
             "AccessLogs",
             bucket_name=access_log_bucket_name,
-            # Server access log delivery supports only SSE-S3 on the target bucket.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-access-logs",
-                    expiration=Duration.days(access_log_retention_days),
-                    noncurrent_version_expiration=Duration.days(1),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
+            retention_days=access_log_retention_days,
             removal_policy=removal_policy,
         )
         self.bucket = s3.Bucket(

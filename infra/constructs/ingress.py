@@ -9,8 +9,9 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from infra.constructs.log_bucket import log_delivery_bucket
 
 # ALB security policies by their AWS names (the names config/<env>.yaml uses).
 SSL_POLICIES = {
@@ -46,24 +47,12 @@ class Ingress(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        # ALB log delivery writes with SSE-S3 only (it cannot use a KMS key).
-        self.log_bucket = s3.Bucket(
+        self.log_bucket = log_delivery_bucket(
             self,
             "AccessLogs",
             bucket_name=log_bucket_name,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(log_retention_days),
-                    noncurrent_version_expiration=Duration.days(1),
-                )
-            ],
+            retention_days=log_retention_days,
             removal_policy=removal_policy,
-            auto_delete_objects=False,
         )
         if certificate_arn:
             self.certificate = acm.Certificate.from_certificate_arn(

@@ -18,7 +18,8 @@ import pytest
 from tests.synth import ROOT
 from tools.template_diff.__main__ import main
 
-PROJECT_FILES = ("app.py", "cdk.json", "cdk.context.json", "config", "infra")
+# Everything app.py reads: code, config, and the Lambda code the backup stack packages.
+PROJECT_FILES = ("app.py", "cdk.json", "cdk.context.json", "config", "infra", "lambdas")
 
 
 def _git(repo: Path, *args: str) -> None:
