@@ -308,7 +308,8 @@ def _monitoring_stack(
         rpo = {k: a for k, a in backup.alarms.items() if k.startswith("Rpo")}
         backup_alarms = BackupAlarms(
             rpo=list(rpo.values()),
-            others=[a for k, a in backup.alarms.items() if k not in rpo],
+            others=[a for k, a in backup.alarms.items() if k not in rpo]
+            + [job.errors_alarm for job in backup.jobs.values()],
         )
     monitoring = MonitoringStack(
         app,

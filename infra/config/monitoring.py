@@ -86,8 +86,8 @@ class GrafanaConfig(StrictModel):
 
 
 class AlarmThresholds(StrictModel):
-    """CloudWatch alarm thresholds (replica lag is not here: its threshold is ``backup.rpo_minutes``,
-    the RPO it protects)."""
+    """CloudWatch alarm thresholds (replica lag is not here: its threshold is the RPO it protects,
+    ``backup.rpo_minutes``)."""
 
     period_minutes: Literal[1, 5, 10, 15, 30, 60]
     """Evaluation period of every alarm of this tier."""

@@ -80,7 +80,18 @@ class Ingress:
         return self.load_balancer.metrics.target_response_time(period=period, statistic="p99")
 
     def healthy_hosts(self, period: Duration) -> cloudwatch.IMetric:
-        return self.target_group.metrics.healthy_host_count(period=period, statistic="Minimum")
+        # Both dimensions from the resources' own attributes: the target group's helper would
+        # derive the load balancer from the listener ARN by Fn::Split.
+        return cloudwatch.Metric(
+            namespace="AWS/ApplicationELB",
+            metric_name="HealthyHostCount",
+            dimensions_map={
+                "LoadBalancer": self.load_balancer.load_balancer_full_name,
+                "TargetGroup": self.target_group.target_group_full_name,
+            },
+            statistic="Minimum",
+            period=period,
+        )
 
 
 @dataclass(frozen=True)
