@@ -8,7 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from infra.config.base import LogRetentionDays, StrictModel
-from infra.config.compute import ADDON_VERSION
+from infra.config.compute import pinned_addons
 from infra.config.dns import AlarmSubscription
 
 # EKS add-ons this tier installs (the two exporters are EKS community add-ons).
@@ -130,12 +130,4 @@ class MonitoringConfig(StrictModel):
     @field_validator("addons")
     @classmethod
     def _addons(cls, value: dict[str, str]) -> dict[str, str]:
-        missing = sorted(REQUIRED_MONITORING_ADDONS - value.keys())
-        if missing:
-            raise ValueError(f"missing pinned version for {', '.join(missing)}")
-        for name, version in value.items():
-            if not ADDON_VERSION.match(version):
-                raise ValueError(
-                    f"{name}: {version!r} is not an add-on version like v1.2.3-eksbuild.1"
-                )
-        return value
+        return pinned_addons(value, REQUIRED_MONITORING_ADDONS)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_eks as eks_l1
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from infra.constructs.eks_cluster import pod_identity_role
 
 OBSERVABILITY_ADDON = "amazon-cloudwatch-observability"
 # Namespace and service account the add-on runs the CloudWatch agent under.
@@ -51,20 +52,11 @@ class ClusterObservability(Construct):
             )
             for name in CONTAINER_INSIGHTS_LOGS
         }
-        self.agent_role = iam.Role(
+        self.agent_role = pod_identity_role(
             self,
             "AgentRole",
-            assumed_by=iam.ServicePrincipal("pods.eks.amazonaws.com"),
             description=f"CloudWatch agent and Fluent Bit of {cluster_name} (EKS Pod Identity)",
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name(name) for name in AGENT_POLICIES
-            ],
-        )
-        self.agent_role.assume_role_policy.add_statements(  # type: ignore[union-attr]
-            iam.PolicyStatement(
-                actions=["sts:TagSession"],
-                principals=[iam.ServicePrincipal("pods.eks.amazonaws.com")],
-            )
+            managed_policies=list(AGENT_POLICIES),
         )
         namespace, service_account = AGENT_SERVICE_ACCOUNT
         self.addons: dict[str, eks_l1.CfnAddon] = {}
