@@ -18,7 +18,7 @@ import pytest
 from tests.synth import ROOT
 from tools.template_diff.__main__ import main
 
-PROJECT_FILES = ("app.py", "cdk.json", "cdk.context.json", "config", "infra")
+PROJECT_FILES = ("app.py", "cdk.json", "cdk.context.json", "config", "infra", "lambdas")
 
 
 def _git(repo: Path, *args: str) -> None:
