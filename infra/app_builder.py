@@ -16,11 +16,14 @@ from infra.constructs import tiered_vpc
 from infra.constructs.backup_policies import BackupTargets
 from infra.constructs.data_bucket import ReplicationTarget
 from infra.constructs.postgres import Replica
+from infra.constructs.region_health import BackupAlarms
+from infra.constructs.watched import Cache, Database, Ingress
 from infra.nag import apply_rule_packs
 from infra.nag import backup as backup_nag
 from infra.nag import compute as compute_nag
 from infra.nag import data as data_nag
 from infra.nag import dns as dns_nag
+from infra.nag import monitoring as monitoring_nag
 from infra.nag import network as network_nag
 from infra.nag import storage as storage_nag
 from infra.naming import Names
@@ -28,6 +31,7 @@ from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack
+from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.storage import StorageStack
 
@@ -41,6 +45,7 @@ class RegionStacks:
     storage: StorageStack
     compute: ComputeStack
     backup: BackupStack | None = None
+    monitoring: MonitoringStack | None = None
 
 
 @dataclass
@@ -88,6 +93,9 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
             stacks.regions[region].backup = _backup_stack(
                 app, config, names, region, (data, storage), removal_policy, common
             )
+        stacks.regions[region].monitoring = _monitoring_stack(
+            app, config, names, stacks.regions[region], removal_policy, common
+        )
 
     # Replicas are created from the primary; the primary bucket replicates into buckets that
     # must already exist. Cross-region references are names and ARNs, so there is no cycle.
@@ -282,6 +290,53 @@ def _backup_stack(
     for stack in acts_on:
         backup.add_stack_dependency(stack)
     return backup
+
+
+def _monitoring_stack(
+    app: App,
+    config: EnvironmentConfig,
+    names: Names,
+    regional: RegionStacks,
+    removal_policy: RemovalPolicy,
+    common: dict[str, Any],
+) -> MonitoringStack:
+    """Watches the constructs of this region's other stacks (exports inside one region)."""
+    region, role = regional.region, regional.config.role
+    data, compute, backup = regional.data, regional.compute, regional.backup
+    backup_alarms = None
+    if backup is not None:
+        rpo = {k: a for k, a in backup.alarms.items() if k.startswith("Rpo")}
+        backup_alarms = BackupAlarms(
+            rpo=list(rpo.values()),
+            others=[a for k, a in backup.alarms.items() if k not in rpo]
+            + [job.errors_alarm for job in backup.jobs.values()],
+        )
+    monitoring = MonitoringStack(
+        app,
+        names.stack_id("monitoring", region),
+        description=f"{names.resource('monitoring')} ({role}): AMP, Container Insights, "
+        "X-Ray, alarms, dashboard" + (", Grafana" if role is RegionRole.PRIMARY else ""),
+        names=names,
+        monitoring=config.monitoring,
+        rpo_minutes=config.backup.rpo_minutes,
+        database=Database(data.database.instance, replica=role is not RegionRole.PRIMARY),
+        cache=Cache(data.cache.group),
+        ingress=Ingress(compute.load_balancer, compute.target_group),
+        cluster_name=compute.cluster.cluster_name,
+        cluster_arn=compute.cluster.cluster_arn,
+        cluster_security_group_id=compute.cluster.cluster_security_group_id,
+        scraper_subnet_ids=regional.network.vpc.select_subnets(
+            subnet_group_name=tiered_vpc.APPLICATION
+        ).subnet_ids,
+        backup_alarms=backup_alarms,
+        grafana_regions=list(config.regions) if role is RegionRole.PRIMARY else None,
+        project_tag=("project", config.project),
+        logs_key=regional.network.logs_key,
+        removal_policy=removal_policy,
+        **common,
+    )
+    monitoring_nag.acknowledge_findings(monitoring)
+    return monitoring
 
 
 def backup_targets(config: EnvironmentConfig, names: Names) -> BackupTargets:

@@ -38,6 +38,18 @@ AddonName = Literal[
 ]  # fmt: skip
 REQUIRED_ADDONS: frozenset[str] = frozenset(AddonName.__args__)  # type: ignore[attr-defined]
 
+
+def pinned_addons(value: dict[str, str], required: frozenset[str]) -> dict[str, str]:
+    """Every required add-on has a version, and every version reads like ``v1.2.3-eksbuild.1``."""
+    missing = sorted(required - value.keys())
+    if missing:
+        raise ValueError(f"missing pinned version for {', '.join(missing)}")
+    for name, version in value.items():
+        if not ADDON_VERSION.match(version):
+            raise ValueError(f"{name}: {version!r} is not an add-on version like v1.2.3-eksbuild.1")
+    return value
+
+
 # EKS managed node group AMI families we run (the launch template leaves the AMI to EKS).
 AmiType = Literal[
     "AL2023_X86_64_STANDARD", "AL2023_X86_64_NVIDIA", "AL2023_ARM_64_STANDARD",
@@ -196,15 +208,7 @@ class ComputeConfig(StrictModel):
     @field_validator("addons")
     @classmethod
     def _addons(cls, value: dict[str, str]) -> dict[str, str]:
-        missing = sorted(REQUIRED_ADDONS - value.keys())
-        if missing:
-            raise ValueError(f"missing pinned version for {', '.join(missing)}")
-        for name, version in value.items():
-            if not ADDON_VERSION.match(version):
-                raise ValueError(
-                    f"{name}: {version!r} is not an add-on version like v1.2.3-eksbuild.1"
-                )
-        return value
+        return pinned_addons(value, REQUIRED_ADDONS)
 
     @field_validator("developer_namespaces")
     @classmethod

@@ -14,6 +14,7 @@ from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
 from infra.config.compute import ComputeConfig, IngressConfig
 from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
+from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
 
 
@@ -56,6 +57,8 @@ class EnvironmentConfig(StrictModel):
     """Data and storage tiers: PostgreSQL, Redis, S3 data buckets."""
     backup: BackupConfig
     """Backup and DR jobs (snapshot, copy, prune, verify, promote) of the backup tier."""
+    monitoring: MonitoringConfig
+    """Observability tier: AMP, Container Insights, X-Ray, Grafana, alarms and their topic."""
 
     @property
     def primary_region(self) -> str:

@@ -22,6 +22,27 @@ def kubernetes_version(version: str) -> eks.KubernetesVersion:
     return getattr(eks.KubernetesVersion, "V" + version.replace(".", "_"))
 
 
+def pod_identity_role(
+    scope: Construct, construct_id: str, *, description: str, managed_policies: list[str]
+) -> iam.Role:
+    """A role that EKS Pod Identity hands to one service account (the association says which)."""
+    principal = iam.ServicePrincipal("pods.eks.amazonaws.com")
+    role = iam.Role(
+        scope,
+        construct_id,
+        assumed_by=principal,
+        description=description,
+        managed_policies=[
+            iam.ManagedPolicy.from_aws_managed_policy_name(name) for name in managed_policies
+        ],
+    )
+    # Pod Identity tags the session with the cluster, namespace and service account.
+    role.assume_role_policy.add_statements(  # type: ignore[union-attr]
+        iam.PolicyStatement(actions=["sts:TagSession"], principals=[principal])
+    )
+    return role
+
+
 class EksCluster(Construct):
     def __init__(
         self,
@@ -102,18 +123,11 @@ class EksCluster(Construct):
         )
         self.cluster.node.add_dependency(self.log_group)
 
-        ebs_role = iam.Role(
+        ebs_role = pod_identity_role(
             self,
             "EbsCsiRole",
-            assumed_by=iam.ServicePrincipal("pods.eks.amazonaws.com"),
             description=f"EBS CSI controller of {cluster_name} (EKS Pod Identity)",
-            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(EBS_CSI_POLICY)],
-        )
-        ebs_role.assume_role_policy.add_statements(  # type: ignore[union-attr]
-            iam.PolicyStatement(
-                actions=["sts:TagSession"],
-                principals=[iam.ServicePrincipal("pods.eks.amazonaws.com")],
-            )
+            managed_policies=[EBS_CSI_POLICY],
         )
         self.addons: dict[str, eks.Addon] = {}
         for name, addon_version in sorted(addon_versions.items()):

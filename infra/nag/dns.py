@@ -6,6 +6,7 @@ from aws_cdk import Stack
 from aws_cdk import custom_resources as cr
 
 from infra.nag.acknowledge import acknowledge, child
+from infra.nag.alerts import acknowledge_alert_topic
 
 # The Lambda function CDK creates once per stack for every AwsCustomResource.
 SDK_CALL_FUNCTION = "AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
@@ -36,14 +37,7 @@ def acknowledge_findings(stack: Stack) -> None:
         "Reserving concurrency would take capacity from the account pool for no protection; "
         "CDK does not expose the setting on its singleton provider function.",
     )
-    for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
-        acknowledge(
-            child(stack, "Alerts/Undelivered/Resource"),
-            rule,
-            "This queue is the dead-letter queue of the alert topic's subscriptions (SNS "
-            "redrive, which cdk-nag does not recognise as DLQ use); a queue behind it would "
-            "hold nothing more.",
-        )
+    acknowledge_alert_topic(child(stack, "Alerts"))
     acknowledge(
         function,
         "Serverless-LambdaTracing",

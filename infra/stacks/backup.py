@@ -6,6 +6,7 @@ group with retention, reserved concurrency 1, X-Ray tracing and an error alarm; 
 Scheduler group with one schedule per job; a KMS-encrypted dead-letter queue shared by Lambda's
 async retries and the scheduler; alarms on DLQ depth, on the RPO metric of each snapshot region
 and on the replication canary of each replica bucket; an encrypted SNS topic the alarms notify.
+Attributes for the monitoring tier: ``alarms`` (by construct id), ``dead_letters``, ``jobs``.
 
 In the standby region (``role="standby"``) it creates the ``promote`` function with the same
 guard rails (DLQ, alarm, topic). The DR action lives where the primary is not: when the primary
@@ -106,6 +107,8 @@ class BackupStack(RegionalStack):
             str(LAMBDAS), exclude=["__pycache__", "*.pyc", "tests", "*.md"]
         )
         self.jobs: dict[str, BackupJob] = {}
+        # The stack's own alarms by construct id; the monitoring tier references them.
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
         if role == "primary":
             self._primary_jobs()
         else:
@@ -303,6 +306,7 @@ class BackupStack(RegionalStack):
             treat_missing_data=missing,
         )
         alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
+        self.alarms[construct_id] = alarm
         return alarm
 
 

@@ -1,0 +1,271 @@
+"""Monitoring tier: AMP, scraper, add-ons, alarms, composite, dashboards, Grafana."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.config import RegionRole
+from tests.stacks.template_queries import resources, walk
+from tests.synth import SynthesizedEnvironment
+
+GIB = 1024**3
+
+
+def _one(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    found = list(resources(template, kind).values())
+    assert len(found) == 1, (kind, len(found))
+    return found[0]["Properties"]
+
+
+def _topic_id(template: dict[str, Any]) -> str:
+    (topic_id,) = resources(template, "AWS::SNS::Topic")
+    return topic_id
+
+
+def _alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        key.removeprefix("Health").split("Alarm")[0]: alarm["Properties"]
+        for key, alarm in resources(template, "AWS::CloudWatch::Alarm").items()
+    }
+
+
+def _producer_value(env: SynthesizedEnvironment, reference: dict[str, Any]) -> Any:
+    """The value a Fn::GetStackOutput reads: the producing stack's output, which must exist."""
+    ref = reference["Fn::GetStackOutput"]
+    outputs = env.templates[ref["StackName"]]["Outputs"]
+    assert ref["OutputName"] in outputs, ref
+    return outputs[ref["OutputName"]]["Value"]
+
+
+def _cross_stack_refs(node: Any) -> list[dict[str, Any]]:
+    return [n for n in walk(node) if isinstance(n, dict) and "Fn::GetStackOutput" in n]
+
+
+def test_a_monitoring_stack_per_region_and_grafana_in_the_primary_only(
+    any_env: SynthesizedEnvironment,
+):
+    for region, regional in any_env.config.regions.items():
+        template = any_env.template("monitoring", region)
+        grafana = resources(template, "AWS::Grafana::Workspace")
+        assert len(grafana) == (1 if regional.role is RegionRole.PRIMARY else 0), region
+
+
+def test_every_alarm_has_its_threshold_from_config_and_the_topic(any_env: SynthesizedEnvironment):
+    cfg = any_env.config.monitoring.alarms
+    rpo_seconds = any_env.config.backup.rpo_minutes * 60
+    expected = {
+        "DatabaseFreeStorage": cfg.database_free_storage_gib * GIB,
+        "DatabaseCpu": cfg.database_cpu_percent,
+        "RedisMemory": cfg.redis_memory_percent,
+        "Alb5xxRatio": cfg.alb_5xx_percent,
+        "AlbHealthyHosts": cfg.alb_min_healthy_hosts,
+        "EksFailedNodes": cfg.eks_failed_nodes,
+    }
+    for region, regional in any_env.config.regions.items():
+        template = any_env.template("monitoring", region)
+        topic = {"Ref": _topic_id(template)}
+        alarms = _alarms(template)
+        wanted = dict(expected)
+        if regional.role is not RegionRole.PRIMARY:
+            wanted["ReplicaLag"] = rpo_seconds
+        assert {k: a["Threshold"] for k, a in alarms.items()} == wanted, region
+        for alarm in alarms.values():
+            assert alarm["AlarmActions"] == [topic]
+            assert alarm["OKActions"] == [topic]
+            assert alarm["EvaluationPeriods"] == cfg.evaluation_periods
+        composite = _one(template, "AWS::CloudWatch::CompositeAlarm")
+        assert composite["AlarmActions"] == [topic]
+        assert composite["AlarmName"] == f"fdr-{any_env.config.name}-{region}-region-unhealthy"
+
+
+def test_composite_covers_every_local_alarm_and_references_the_backup_rpo_alarms(
+    production: SynthesizedEnvironment,
+):
+    template = production.template("monitoring", "us-east-1")
+    rule = _one(template, "AWS::CloudWatch::CompositeAlarm")["AlarmRule"]
+    local = {n["Fn::GetAtt"][0] for n in walk(rule) if isinstance(n, dict) and "Fn::GetAtt" in n}
+    assert local == set(resources(template, "AWS::CloudWatch::Alarm"))
+    backup = production.template("backup", "us-east-1")
+    referenced = {_producer_value(production, r)["Fn::GetAtt"][0] for r in _cross_stack_refs(rule)}
+    rpo_alarms = {k for k in resources(backup, "AWS::CloudWatch::Alarm") if k.startswith("Rpo")}
+    assert referenced == rpo_alarms and rpo_alarms
+    # the backup stack keeps its own alarms: none is duplicated here
+    metric_names = {a.get("MetricName") for a in _alarms(template).values()}
+    assert "RecoveryPointAgeSeconds" not in metric_names
+
+
+def test_metric_dimensions_resolve_to_the_watched_resources(any_env: SynthesizedEnvironment):
+    """No hand-written dimension: each one reads an output of the stack owning the resource."""
+    for region in any_env.config.regions:
+        template = any_env.template("monitoring", region)
+        data = any_env.template("data", region)
+        compute = any_env.template("compute", region)
+        watched = {
+            next(iter(resources(data, "AWS::RDS::DBInstance"))),
+            next(iter(resources(data, "AWS::ElastiCache::ReplicationGroup"))),
+            next(iter(resources(compute, "AWS::ElasticLoadBalancingV2::LoadBalancer"))),
+            next(iter(resources(compute, "AWS::ElasticLoadBalancingV2::TargetGroup"))),
+            next(iter(resources(compute, "AWS::EKS::Cluster"))),
+        }
+        backup = any_env.templates.get(any_env.stacks.names.stack_id("backup", region))
+        if backup is not None:  # its alarms are shown (and the RPO ones composed), not copied
+            watched |= set(resources(backup, "AWS::CloudWatch::Alarm"))
+        board = _one(template, "AWS::CloudWatch::Dashboard")
+        alarms = resources(template, "AWS::CloudWatch::Alarm")
+        seen = set()
+        for node in (board["DashboardBody"], alarms):
+            for reference in _cross_stack_refs(node):
+                value = _producer_value(any_env, reference)
+                seen.add(value.get("Ref") or value["Fn::GetAtt"][0])
+        # every resource is watched, and nothing else is addressed
+        assert seen == watched, (region, seen ^ watched)
+        body = json.dumps(board["DashboardBody"])
+        for namespace in ("AWS/RDS", "AWS/ElastiCache", "AWS/ApplicationELB", "ContainerInsights"):
+            assert namespace in body, (region, namespace)
+
+
+def test_dashboard_shows_replica_lag_only_for_replicas_and_rpo_only_with_backup(
+    production: SynthesizedEnvironment,
+):
+    def body(region: str) -> str:
+        return json.dumps(
+            _one(production.template("monitoring", region), "AWS::CloudWatch::Dashboard")
+        )
+
+    assert "ReplicaLag" not in body("us-east-1").replace("ReplicationLag", "")
+    assert '\\"ReplicaLag\\"' in body("eu-west-1")
+    assert "RecoveryPointAgeSeconds" in body("us-east-1")
+    assert "RecoveryPointAgeSeconds" not in body("eu-west-1")
+    for region in production.config.regions:
+        for metric in ("EngineCPUUtilization", "Evictions", "ReplicationLag", "HealthyHostCount"):
+            assert metric in body(region), (region, metric)
+        assert '\\"p99\\"' in body(region)
+
+
+def test_prometheus_workspace_is_encrypted_logged_retained_and_scraped(
+    any_env: SynthesizedEnvironment,
+):
+    prometheus = any_env.config.monitoring.prometheus
+    for region in any_env.config.regions:
+        template = any_env.template("monitoring", region)
+        workspace_id, workspace = next(iter(resources(template, "AWS::APS::Workspace").items()))
+        props = workspace["Properties"]
+        assert props["KmsKeyArn"]["Fn::GetAtt"][0] in resources(template, "AWS::KMS::Key")
+        assert props["LoggingConfiguration"]["LogGroupArn"]["Fn::GetAtt"][0] in resources(
+            template, "AWS::Logs::LogGroup"
+        )
+        assert props["WorkspaceConfiguration"]["RetentionPeriodInDays"] == prometheus.retention_days
+        assert {"Ref": _topic_id(template)} in walk(props["AlertManagerDefinition"])
+        rules = _one(template, "AWS::APS::RuleGroupsNamespace")
+        assert rules["Workspace"] == {"Fn::GetAtt": [workspace_id, "Arn"]}
+        for alert in ("NodeNotReady", "PodCrashLooping", "NodeHighCpu", "NodeHighMemory"):
+            assert f"alert: {alert}" in rules["Data"]
+        assert f"> {prometheus.rules.node_cpu_percent}" in rules["Data"]
+        scraper = _one(template, "AWS::APS::Scraper")
+        assert scraper["Destination"]["AmpConfiguration"]["WorkspaceArn"] == {
+            "Fn::GetAtt": [workspace_id, "Arn"]
+        }
+        (cluster,) = resources(any_env.template("compute", region), "AWS::EKS::Cluster")
+        source = scraper["Source"]["EksConfiguration"]
+        assert _producer_value(any_env, source["ClusterArn"]) == {"Fn::GetAtt": [cluster, "Arn"]}
+        blob = scraper["ScrapeConfiguration"]["ConfigurationBlob"]
+        for job in ("kubernetes-nodes", "kube-state-metrics", "kubernetes-pods"):
+            assert f"job_name: {job}" in blob
+        assert "__meta_kubernetes_pod_annotation_prometheus_io_scrape" in blob
+        assert f"scrape_interval: {prometheus.scrape_interval_seconds}s" in blob
+
+
+def test_observability_addons_pinned_with_pod_identity(any_env: SynthesizedEnvironment):
+    versions = any_env.config.monitoring.addons
+    for region in any_env.config.regions:
+        template = any_env.template("monitoring", region)
+        addons = {
+            a["Properties"]["AddonName"]: a["Properties"]
+            for a in resources(template, "AWS::EKS::Addon").values()
+        }
+        assert {n: a["AddonVersion"] for n, a in addons.items()} == dict(versions)
+        (association,) = addons["amazon-cloudwatch-observability"]["PodIdentityAssociations"]
+        assert association["ServiceAccount"] == "cloudwatch-agent"
+        role = template["Resources"][association["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+        principal = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+        assert principal == {"Service": "pods.eks.amazonaws.com"}
+
+
+def test_encryption_and_retention_everywhere(any_env: SynthesizedEnvironment):
+    monitoring = any_env.config.monitoring
+    retention = {
+        "containerinsights": monitoring.container_insights.log_retention_days,
+        "prometheus": monitoring.prometheus.log_retention_days,
+    }
+    for region in any_env.config.regions:
+        template = any_env.template("monitoring", region)
+        log_groups = resources(template, "AWS::Logs::LogGroup").values()
+        assert len(log_groups) == 6
+        for log_group in log_groups:
+            props = log_group["Properties"]
+            assert "KmsKeyId" in props
+            kind = (
+                "containerinsights"
+                if "containerinsights" in props["LogGroupName"]
+                else ("prometheus")
+            )
+            assert props["RetentionInDays"] == retention[kind], props["LogGroupName"]
+        assert "KmsMasterKeyId" in _one(template, "AWS::SNS::Topic")
+        assert "KmsMasterKeyId" in _one(template, "AWS::SQS::Queue")
+        for key in resources(template, "AWS::KMS::Key").values():
+            assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_subscriptions_come_from_config(production: SynthesizedEnvironment):
+    template = production.template("monitoring", "us-east-1")
+    subscriptions = {
+        (s["Properties"]["Protocol"], s["Properties"]["Endpoint"])
+        for s in resources(template, "AWS::SNS::Subscription").values()
+    }
+    assert subscriptions == {
+        (s.protocol, s.endpoint) for s in production.config.monitoring.subscriptions
+    }
+
+
+def test_sampling_rule_from_config(any_env: SynthesizedEnvironment):
+    tracing = any_env.config.monitoring.tracing
+    for region in any_env.config.regions:
+        rule = _one(any_env.template("monitoring", region), "AWS::XRay::SamplingRule")
+        rule = rule["SamplingRule"]
+        assert (rule["FixedRate"], rule["ReservoirSize"], rule["Priority"]) == (
+            tracing.fixed_rate,
+            tracing.reservoir_size,
+            tracing.priority,
+        )
+
+
+@pytest.mark.parametrize("env_name", ["production"])
+def test_grafana_reads_amp_cloudwatch_xray_with_its_own_role(
+    env_name: str, production: SynthesizedEnvironment
+):
+    template = production.template("monitoring", production.config.primary_region)
+    grafana = _one(template, "AWS::Grafana::Workspace")
+    assert grafana["DataSources"] == ["PROMETHEUS", "CLOUDWATCH", "XRAY"]
+    assert grafana["AuthenticationProviders"] == [
+        production.config.monitoring.grafana.authentication
+    ]
+    assert grafana["PermissionType"] == "CUSTOMER_MANAGED"
+    role_id = grafana["RoleArn"]["Fn::GetAtt"][0]
+    policy = _one(template, "AWS::IAM::ManagedPolicy")
+    assert policy["Roles"] == [{"Ref": role_id}]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    query = statements["QueryProjectPrometheus"]
+    assert len(query["Resource"]) == len(production.config.regions)
+    assert query["Condition"] == {"StringEquals": {"aws:ResourceTag/project": "fdr"}}
+    for statement in statements.values():
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert not [a for a in actions if "*" in a]
+        assert all(
+            a.split(":")[1].startswith(("Get", "List", "Describe", "Query", "BatchGet"))
+            for a in actions
+        ), actions
