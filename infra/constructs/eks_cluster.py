@@ -134,7 +134,7 @@ class EksCluster(Construct):
             self.addons[name] = eks.Addon(
                 self,
                 f"Addon-{name}",
-                cluster=self.cluster,
+                cluster=self.cluster,  # type: ignore[arg-type]  # jsii stubs: Cluster is an ICluster
                 addon_name=name,
                 addon_version=addon_version,
                 preserve_on_delete=False,

@@ -96,7 +96,7 @@ class ManagedNodeGroups(Construct):
             self.node_groups[spec.name] = eks.Nodegroup(
                 self,
                 spec.name,
-                cluster=cluster,
+                cluster=cluster,  # type: ignore[arg-type]  # jsii stubs: Cluster is an ICluster
                 node_role=self.role,
                 subnets=subnets,
                 instance_types=None

@@ -7,6 +7,7 @@ appear on the dashboard, and the RPO alarms feed the composite alarm.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration
@@ -191,8 +192,8 @@ class RegionHealth(Construct):
         cluster: Cluster,
         backup: BackupAlarms | None,
     ) -> None:
-        def graph(title: str, metrics: list[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
-            return cloudwatch.GraphWidget(title=title, left=metrics, width=6, height=6)
+        def graph(title: str, metrics: Sequence[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
+            return cloudwatch.GraphWidget(title=title, left=list(metrics), width=6, height=6)
 
         db_metrics = [
             ("CPU %", "CPUUtilization", "Average"),
@@ -203,8 +204,11 @@ class RegionHealth(Construct):
         board.add_widgets(
             cloudwatch.AlarmStatusWidget(
                 title="Alarms",
-                alarms=[self.composite, *self.alarms.values()]
-                + ((backup.rpo + backup.others) if backup else []),
+                alarms=[
+                    self.composite,
+                    *self.alarms.values(),
+                    *((*backup.rpo, *backup.others) if backup else ()),
+                ],
                 width=24,
             )
         )

@@ -30,7 +30,7 @@ def acknowledge_findings(stack: MonitoringStack) -> None:
             reason,
         )
     if stack.grafana is not None:
-        policy = child(stack.grafana, "Policy/Resource")
+        grafana_policy = child(stack.grafana, "Policy/Resource")
         for resource in wildcard_resources(stack.grafana.policy):
             reason = (
                 "Grafana's read-only data sources: CloudWatch metric reads, X-Ray trace reads "
@@ -41,4 +41,6 @@ def acknowledge_findings(stack: MonitoringStack) -> None:
                 "query statement names the workspace pattern of each configured region and is "
                 "narrowed to this project's workspaces by the aws:ResourceTag/project condition."
             )
-            acknowledge(policy, f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason)
+            acknowledge(
+                grafana_policy, f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason
+            )

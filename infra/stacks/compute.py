@@ -95,7 +95,7 @@ class ComputeStack(RegionalStack):
             secrets_key_alias=names.kms_alias("eks-secrets"),
             log_key=logs_key,
             log_retention=log_retention(compute.control_plane_log_retention_days),
-            addon_versions=dict(compute.addons),
+            addon_versions={str(name): v for name, v in compute.addons.items()},
             removal_policy=removal_policy,
         )
         self.cluster = self.eks.cluster

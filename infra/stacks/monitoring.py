@@ -96,7 +96,7 @@ class MonitoringStack(RegionalStack):
             self,
             "ClusterObservability",
             cluster_name=cluster_name,
-            addon_versions=dict(monitoring.addons),
+            addon_versions={str(name): v for name, v in monitoring.addons.items()},
             log_key=logs_key,
             log_retention=log_retention(monitoring.container_insights.log_retention_days),
             removal_policy=removal_policy,
