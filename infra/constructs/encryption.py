@@ -60,25 +60,71 @@ class LogsEncryptionKey(Construct):
         )
 
 
+# Key administration without key use: an administrator can manage, rotate and schedule deletion
+# but cannot encrypt or decrypt (nor grant itself the right to) outside the services below.
+_KEY_ADMINISTRATION = [
+    "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
+    "kms:DescribeKey", "kms:List*", "kms:Get*",
+    "kms:EnableKey", "kms:DisableKey", "kms:EnableKeyRotation", "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand", "kms:PutKeyPolicy", "kms:UpdateKeyDescription",
+    "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+]  # fmt: skip
+_KEY_USE = [
+    "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
+    "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
+]  # fmt: skip
+
+
 def customer_key(
     scope: Construct,
     construct_id: str,
     *,
     alias: str,
     description: str,
+    via_services: list[str],
     removal_policy: RemovalPolicy,
 ) -> kms.Key:
-    """A symmetric key with yearly rotation whose policy delegates to IAM in this account only.
+    """A symmetric key with yearly rotation that principals of this account can use only through
+    the named AWS services of this region (``kms:ViaService``), e.g. ``["rds", "secretsmanager"]``.
 
-    AWS services (RDS, ElastiCache, S3, Secrets Manager) use such a key on behalf of the calling
-    principal, so no service principal is needed in the key policy: who may use the key is decided
-    by the IAM policies of the roles that call those services, each scoped to this key.
+    RDS, ElastiCache, S3 and Secrets Manager use such a key on behalf of the calling principal,
+    so the key policy names services, not roles; which roles may call those services with this
+    key is then decided by their IAM policies (each scoped to the key's alias).
     """
+    stack = Stack.of(scope)
+    account = iam.AccountRootPrincipal()
+    policy = iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                sid="KeyAdministrationByThisAccount",
+                principals=[account],
+                actions=_KEY_ADMINISTRATION,
+                resources=["*"],  # in a key policy "*" means this key
+            ),
+            iam.PolicyStatement(
+                sid="UseOnlyThroughTheServicesThatEncryptWithIt",
+                principals=[account],
+                actions=_KEY_USE,
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:CallerAccount": stack.account,
+                        "kms:ViaService": [
+                            f"{service}.{stack.region}.amazonaws.com" for service in via_services
+                        ],
+                    }
+                },
+            ),
+        ]
+    )
     return kms.Key(
         scope,
         construct_id,
         alias=alias,
         description=description,
         enable_key_rotation=True,
+        # With the @aws-cdk/aws-kms:defaultKeyPolicies flag this replaces CDK's default policy
+        # (account root may do kms:*) instead of adding to it.
+        policy=policy,
         removal_policy=removal_policy,
     )

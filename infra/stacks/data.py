@@ -58,6 +58,7 @@ class DataStack(RegionalStack):
             "DatabaseKey",
             alias=database_key_alias,
             description="PostgreSQL storage, Performance Insights, master secret, Redis",
+            via_services=["rds", "secretsmanager", "elasticache"],
             removal_policy=removal_policy,
         )
         self.backup_key = customer_key(
@@ -65,6 +66,7 @@ class DataStack(RegionalStack):
             "BackupKey",
             alias=backup_key_alias,
             description="Database snapshots copied into this region by the backup jobs",
+            via_services=["rds"],
             removal_policy=removal_policy,
         )
         role: Primary | Replica = replica_of or Primary(

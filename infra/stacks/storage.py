@@ -43,6 +43,7 @@ class StorageStack(RegionalStack):
             "StorageKey",
             alias=storage_key_alias,
             description="Objects of the data bucket of this region",
+            via_services=["s3"],
             removal_policy=removal_policy,
         )
         lifecycle = storage.lifecycle
