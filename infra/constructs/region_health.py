@@ -1,8 +1,10 @@
 """The CloudWatch alarms, the "region unhealthy" composite alarm and the dashboard of one region.
 
 Every alarm (and the composite) notifies one SNS topic, on ALARM and on OK. Alarms another tier
-already owns (the backup stack's RPO and dead-letter alarms) are referenced, not duplicated: they
-appear on the dashboard, and the RPO alarms feed the composite alarm.
+already owns (the backup stack's RPO, dead-letter, job-error and replication alarms) are
+referenced, not duplicated: they appear on the dashboard, the RPO alarms feed the "region
+unhealthy" composite and the others a "backup jobs failing" composite, so every alarm of the
+region reaches this one topic.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class BackupAlarms:
-    """The backup stack's alarms: ``rpo`` feed the composite, ``others`` are only shown."""
+    """The backup stack's alarms: ``rpo`` feed the region composite, ``others`` (dead letters,
+    job errors, replication) the backup-jobs composite; both notify the region's one topic."""
 
     rpo: list[cloudwatch.Alarm]
     others: list[cloudwatch.Alarm]
@@ -135,6 +138,22 @@ class RegionHealth(Construct):
         )
         self.composite.add_alarm_action(self._action)
         self.composite.add_ok_action(self._action)
+        # The backup stack deploys before this one, so its alarms cannot name this topic
+        # (that would make the stacks depend on each other); this composite routes them here.
+        self.backup_composite = None
+        if backup and backup.others:
+            self.backup_composite = cloudwatch.CompositeAlarm(
+                self,
+                "BackupJobsFailing",
+                composite_alarm_name=f"{name}-backup-jobs-failing",
+                alarm_description=(
+                    "A backup job failed, a run went to the dead-letter queue or a replica bucket "
+                    "lags. Runbook: README.md, 'Runbook: region unhealthy'."
+                ),
+                alarm_rule=cloudwatch.AlarmRule.any_of(*backup.others),
+            )
+            self.backup_composite.add_alarm_action(self._action)
+            self.backup_composite.add_ok_action(self._action)
 
         self.dashboard = cloudwatch.Dashboard(
             self,

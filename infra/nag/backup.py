@@ -58,3 +58,15 @@ def acknowledge_findings(stack: BackupStack) -> None:
         "This queue is itself the dead-letter queue of the backup jobs and their schedules; a "
         "redrive policy would need another queue behind it. Its depth is alarmed on.",
     )
+    # Routing: the monitoring stack of the region deploys after this one and turns these alarms
+    # into composite alarms that notify the region's one alert topic
+    # (tests/stacks/test_monitoring.py pins that every one of them is covered).
+    for alarm in [*stack.alarms.values(), *(job.errors_alarm for job in stack.jobs.values())]:
+        acknowledge(
+            alarm.node.default_child,
+            "NIST.800.53.R5-CloudWatchAlarmAction",
+            "Notified through the region's composite alarms (monitoring stack: 'region "
+            "unhealthy' for recovery-point alarms, 'backup jobs failing' for the others), which "
+            "publish to the region's single alert topic; an action here would need that topic "
+            "before the monitoring stack exists.",
+        )

@@ -5,11 +5,13 @@ In the primary region (``role="primary"``) it creates: the ``snapshot``, ``copy`
 group with retention, reserved concurrency 1, X-Ray tracing and an error alarm; an EventBridge
 Scheduler group with one schedule per job; a KMS-encrypted dead-letter queue shared by Lambda's
 async retries and the scheduler; alarms on DLQ depth, on the RPO metric of each snapshot region
-and on the replication canary of each replica bucket; an encrypted SNS topic the alarms notify.
-Attributes for the monitoring tier: ``alarms`` (by construct id), ``dead_letters``, ``jobs``.
+and on the replication canary of each replica bucket. The alarms carry no actions of their own:
+the region's monitoring stack (deployed after this one) routes them to the region's one alert
+topic through composite alarms. Attributes for the monitoring tier: ``alarms`` (by construct
+id), ``dead_letters``, ``jobs``.
 
 In the standby region (``role="standby"``) it creates the ``promote`` function with the same
-guard rails (DLQ, alarm, topic). The DR action lives where the primary is not: when the primary
+guard rails (DLQ, alarm). The DR action lives where the primary is not: when the primary
 region is down, a function deployed there could not promote anything.
 
 Every other tier is addressed by names computed from config (``infra/naming.py``), never by
@@ -24,11 +26,9 @@ from typing import Any, Literal
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -70,10 +70,6 @@ class BackupStack(RegionalStack):
         self.key = LogsEncryptionKey(
             self, "JobsKey", alias=jobs_key_alias, removal_policy=removal_policy
         ).key
-        # CloudWatch alarms publish to the encrypted topic through this key.
-        self.key.grant(
-            iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt"
-        )
         self.dead_letters = sqs.Queue(
             self,
             "DeadLetters",
@@ -82,19 +78,6 @@ class BackupStack(RegionalStack):
             enforce_ssl=True,
             retention_period=Duration.days(14),
             removal_policy=removal_policy,
-        )
-        self.topic = sns.Topic(
-            self, "Alarms", display_name=f"{resource_prefix} alarms", master_key=self.key
-        )
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="HttpsOnly",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions={"Bool": {"aws:SecureTransport": "false"}},
-            )
         )
         self.layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
@@ -122,8 +105,6 @@ class BackupStack(RegionalStack):
             threshold=1,
             missing=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        for job in self.jobs.values():
-            job.errors_alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
 
     def _settings(self) -> dict[str, Any]:
         b, t = self.backup, self.targets
@@ -305,7 +286,6 @@ class BackupStack(RegionalStack):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=missing,
         )
-        alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
         self.alarms[construct_id] = alarm
         return alarm
 

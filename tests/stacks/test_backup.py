@@ -82,7 +82,8 @@ def test_dlq_is_encrypted_and_alarmed(production: SynthesizedEnvironment):
     ]
     assert {a["Threshold"] for a in rpo} == {production.config.backup.rpo_minutes * 60}
     assert {a["TreatMissingData"] for a in rpo} == {"breaching"}
-    assert all(a["Properties"]["AlarmActions"] for a in alarms)
+    # routed by the region's monitoring stack (test_monitoring.py pins that every one is)
+    assert not any(a["Properties"].get("AlarmActions") for a in alarms)
 
 
 def test_development_has_no_promote(development: SynthesizedEnvironment):
