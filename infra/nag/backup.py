@@ -63,7 +63,7 @@ def acknowledge_findings(stack: BackupStack) -> None:
     # (tests/stacks/test_monitoring.py pins that every one of them is covered).
     for alarm in [*stack.alarms.values(), *(job.errors_alarm for job in stack.jobs.values())]:
         acknowledge(
-            alarm.node.default_child,
+            child(alarm, "Resource"),
             "NIST.800.53.R5-CloudWatchAlarmAction",
             "Notified through the region's composite alarms (monitoring stack: 'region "
             "unhealthy' for recovery-point alarms, 'backup jobs failing' for the others), which "

@@ -1,0 +1,297 @@
+"""Creates each tier's stack for one environment, with its cdk-nag acknowledgments.
+
+``infra.app_builder`` decides which stacks a region gets and in which order they deploy; this
+module knows how to build each one from the configuration (and nothing about the others).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import App, RemovalPolicy
+
+from infra.config import EnvironmentConfig, RegionRole
+from infra.constructs import tiered_vpc
+from infra.constructs.backup_policies import BackupTargets
+from infra.constructs.data_bucket import ReplicationTarget
+from infra.constructs.postgres import Replica
+from infra.constructs.region_health import BackupAlarms
+from infra.constructs.watched import Cache, Database, Ingress
+from infra.nag import backup as backup_nag
+from infra.nag import compute as compute_nag
+from infra.nag import data as data_nag
+from infra.nag import dns as dns_nag
+from infra.nag import monitoring as monitoring_nag
+from infra.nag import network as network_nag
+from infra.nag import storage as storage_nag
+from infra.naming import Names
+from infra.stacks.backup import BackupStack
+from infra.stacks.compute import ComputeStack
+from infra.stacks.data import DataStack
+from infra.stacks.dns import DNS_HOME_REGION, DnsStack
+from infra.stacks.monitoring import MonitoringStack
+from infra.stacks.network import NetworkStack
+from infra.stacks.storage import StorageStack
+
+
+class StackFactory:
+    def __init__(self, app: App, config: EnvironmentConfig) -> None:
+        self.app = app
+        self.config = config
+        self.names = Names(config.project, config.name)
+        self.removal_policy = (
+            RemovalPolicy.RETAIN if config.retain_stateful_resources else RemovalPolicy.DESTROY
+        )
+
+    def _common(self, region: str) -> dict[str, Any]:
+        return {
+            "account": self.config.account,
+            "region": region,
+            "availability_zones": self.config.regions[region].availability_zones,
+            "termination_protection": self.config.deletion_protection,
+        }
+
+    def network(self, region: str) -> NetworkStack:
+        role = self.config.regions[region].role
+        network = NetworkStack(
+            self.app,
+            self.names.stack_id("network", region),
+            description=f"{self.names.resource('network')} ({role}): VPC, SG matrix",
+            network=self.config.network,
+            vpc_cidr=str(self.config.regions[region].vpc_cidr),
+            logs_key_alias=self.names.kms_alias("logs"),
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        network_nag.acknowledge_findings(
+            network, az_count=len(self.config.regions[region].availability_zones)
+        )
+        return network
+
+    def stateful(self, region: str, network: NetworkStack) -> tuple[DataStack, StorageStack]:
+        """The data and storage stacks of one region."""
+        role = self.config.regions[region].role
+        primary_region = self.config.primary_region
+        replica_of = None
+        if role is not RegionRole.PRIMARY:
+            replica_of = Replica(
+                source_instance_arn=(
+                    f"arn:aws:rds:{primary_region}:{self.config.account}:db:"
+                    f"{self.names.database_identifier(primary_region)}"
+                ),
+                source_region=primary_region,
+                promotable=role is RegionRole.STANDBY,
+            )
+        data = DataStack(
+            self.app,
+            self.names.stack_id("data", region),
+            description=f"{self.names.resource('data')} ({role}): PostgreSQL, Redis, database keys",
+            database=self.config.data.database,
+            cache=self.config.data.cache,
+            database_identifier=self.names.database_identifier(region),
+            replica_of=replica_of,
+            redis_group_id=self.names.redis_group_id(region),
+            database_key_alias=self.names.kms_alias("database"),
+            backup_key_alias=self.names.kms_alias("backup"),
+            vpc=network.vpc,
+            data_subnets=network.tiered_vpc.subnets(tiered_vpc.DATA),
+            db_security_group=network.security_groups.db,
+            cache_security_group=network.security_groups.cache,
+            postgres_port=self.config.network.ports.postgres,
+            redis_port=self.config.network.ports.redis,
+            logs_key=network.logs_key,
+            deletion_protection=self.config.deletion_protection,
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        data_nag.acknowledge_findings(
+            data,
+            replica=replica_of is not None,
+            multi_node_cache=self.config.data.cache.num_nodes > 1,
+            multi_az=self.config.data.database.multi_az,
+            deletion_protection=self.config.deletion_protection,
+        )
+        targets = []
+        if role is RegionRole.PRIMARY:
+            targets = [
+                ReplicationTarget(
+                    region=other,
+                    bucket_name=self.names.data_bucket(self.config.account, other),
+                    key_alias=self.names.kms_alias("storage"),
+                )
+                for other in self.config.regions
+                if other != region
+            ]
+        storage = StorageStack(
+            self.app,
+            self.names.stack_id("storage", region),
+            description=(
+                f"{self.names.resource('storage')} ({role}): data bucket, access logs, storage key"
+            ),
+            storage=self.config.data.storage,
+            bucket_name=self.names.data_bucket(self.config.account, region),
+            access_log_bucket_name=self.names.access_log_bucket(self.config.account, region),
+            storage_key_alias=self.names.kms_alias("storage"),
+            replication_targets=targets,
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        storage_nag.acknowledge_findings(
+            storage, replication_wildcards=storage.buckets.replication_wildcards
+        )
+        return data, storage
+
+    def compute(
+        self,
+        region: str,
+        network: NetworkStack,
+    ) -> ComputeStack:
+        """EKS and the ingress of one region."""
+        role = self.config.regions[region].role
+        compute = ComputeStack(
+            self.app,
+            self.names.stack_id("compute", region),
+            description=f"{self.names.resource('compute')} ({role}): EKS, ALB, WAF",
+            names=self.names,
+            role=role,
+            compute=self.config.compute,
+            ingress=self.config.ingress,
+            dns=self.config.dns,
+            ports=self.config.network.ports,
+            vpc=network.vpc,
+            application_subnets=network.tiered_vpc.subnets(tiered_vpc.APPLICATION),
+            public_subnets=network.tiered_vpc.subnets(tiered_vpc.PUBLIC),
+            app_security_group=network.security_groups.app,
+            web_security_group=network.security_groups.web,
+            logs_key=network.logs_key,
+            deletion_protection=self.config.deletion_protection,
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        compute.add_stack_dependency(network)
+        compute_nag.acknowledge_findings(
+            compute, deletion_protection=self.config.deletion_protection
+        )
+        return compute
+
+    def backup(
+        self,
+        region: str,
+        acts_on: tuple[DataStack, StorageStack],
+    ) -> BackupStack:
+        role = self.config.regions[region].role
+        backup = BackupStack(
+            self.app,
+            self.names.stack_id("backup", region),
+            description=f"{self.names.resource('backup')} ({role}): backup/DR jobs",
+            role="primary" if role is RegionRole.PRIMARY else "standby",
+            backup=self.config.backup,
+            targets=backup_targets(self.config, self.names),
+            resource_prefix=self.names.resource("backup"),
+            jobs_key_alias=self.names.kms_alias("backup-jobs"),
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        backup_nag.acknowledge_findings(backup)
+        # The jobs act on this region's database, cache and bucket: deploy after them.
+        for stack in acts_on:
+            backup.add_stack_dependency(stack)
+        return backup
+
+    def monitoring(
+        self,
+        region: str,
+        *,
+        network: NetworkStack,
+        data: DataStack,
+        compute: ComputeStack,
+        backup: BackupStack | None,
+    ) -> MonitoringStack:
+        """Watches the constructs of this region's other stacks (exports inside one region)."""
+        role = self.config.regions[region].role
+        backup_alarms = None
+        if backup is not None:
+            rpo = {k: a for k, a in backup.alarms.items() if k.startswith("Rpo")}
+            backup_alarms = BackupAlarms(
+                rpo=list(rpo.values()),
+                others=[a for k, a in backup.alarms.items() if k not in rpo]
+                + [job.errors_alarm for job in backup.jobs.values()],
+            )
+        monitoring = MonitoringStack(
+            self.app,
+            self.names.stack_id("monitoring", region),
+            description=f"{self.names.resource('monitoring')} ({role}): AMP, Container Insights, "
+            "X-Ray, alarms, dashboard" + (", Grafana" if role is RegionRole.PRIMARY else ""),
+            names=self.names,
+            monitoring=self.config.monitoring,
+            rpo_minutes=self.config.backup.rpo_minutes,
+            database=Database(data.database.instance, replica=role is not RegionRole.PRIMARY),
+            cache=Cache(data.cache.group),
+            ingress=Ingress(compute.load_balancer, compute.target_group),
+            cluster_name=compute.cluster.cluster_name,
+            cluster_arn=compute.cluster.cluster_arn,
+            cluster_security_group_id=compute.cluster.cluster_security_group_id,
+            scraper_subnet_ids=network.vpc.select_subnets(
+                subnet_group_name=tiered_vpc.APPLICATION
+            ).subnet_ids,
+            backup_alarms=backup_alarms,
+            grafana_regions=list(self.config.regions) if role is RegionRole.PRIMARY else None,
+            project_tag=("project", self.config.project),
+            logs_key=network.logs_key,
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        monitoring_nag.acknowledge_findings(monitoring)
+        return monitoring
+
+    def dns(
+        self,
+        ingress: dict[str, ComputeStack],
+    ) -> DnsStack:
+        """The global DNS stack: it points at every region's ALB, so it deploys after them."""
+        region_roles = {
+            region: region_config.role for region, region_config in self.config.regions.items()
+        }
+        dns = DnsStack(
+            self.app,
+            self.names.stack_id("dns", "global"),
+            description=(
+                f"{self.names.resource('dns')}: Route 53 zone, health checks, failover records"
+            ),
+            account=self.config.account,
+            region=DNS_HOME_REGION,
+            termination_protection=self.config.deletion_protection,
+            dns=self.config.dns,
+            region_roles=region_roles,
+            https_port=self.config.network.ports.https,
+            names=self.names,
+            removal_policy=self.removal_policy,
+        )
+        dns_nag.acknowledge_findings(dns)
+        for region in self.config.dns.ingress_regions(region_roles):
+            # The compute stack publishes the ALB's SSM parameters that the DNS stack reads.
+            dns.add_stack_dependency(ingress[region])
+        return dns
+
+
+def backup_targets(config: EnvironmentConfig, names: Names) -> BackupTargets:
+    primary = config.primary_region
+    standby = next(iter(config.regions_with_role(RegionRole.STANDBY)), None)
+    copy_regions = [r for r in (standby, *config.backup.copy_regions) if r]
+    return BackupTargets(
+        project=config.project,
+        environment=config.name,
+        primary_region=primary,
+        database_id=names.database_identifier(primary),
+        redis_group_id=names.redis_group_id(primary),
+        standby_region=standby,
+        standby_database_id=names.database_identifier(standby) if standby else None,
+        copy_regions=list(dict.fromkeys(copy_regions)),
+        backup_key_alias=names.kms_alias("backup"),
+        database_key_alias=names.kms_alias("database"),
+        data_key_alias=names.kms_alias(config.backup.data_bucket_key_purpose),
+        primary_bucket=names.data_bucket(config.account, primary),
+        replica_buckets={
+            r: names.data_bucket(config.account, r) for r in config.regions if r != primary
+        },
+    )
