@@ -51,9 +51,10 @@ lint: install
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy infra azure_dr lambdas tools app.py
 
-## Hello-world vs full production synth: median wall time and peak memory.
+## Hello-world vs full production synth (median wall time, peak memory); backup jobs at scale.
 bench: install
 	$(PY) bench/synth_bench.py
+	$(PY) bench/backup_bench.py
 
 ## Re-pin the transitive dependencies after changing pyproject.toml.
 constraints: install
