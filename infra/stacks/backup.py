@@ -15,7 +15,8 @@ guard rails (DLQ, alarm). The DR action lives where the primary is not: when the
 region is down, a function deployed there could not promote anything.
 
 Every other tier is addressed by names computed from config (``infra/naming.py``), never by
-construct objects, so this stack deploys without the data or storage stacks in the same app.
+construct objects, so it takes no export from them (``infra/app_builder.py`` still deploys it
+after its region's data and storage stacks, so the first scheduled run finds what it acts on).
 """
 
 from __future__ import annotations
