@@ -45,15 +45,24 @@ def load_config(
         raise ConfigError(f"unknown environment {env_name!r} (valid: {valid}) in {config_dir}")
     raw = _read_yaml(path)
     account = account_override or environ.get(ACCOUNT_OVERRIDE_VARIABLE)
+    account_source = None
     if account:
         raw["account"] = account
+        account_source = "-c account" if account_override else ACCOUNT_OVERRIDE_VARIABLE
     if raw.get("name", env_name) != env_name:
         raise ConfigError(f"{_display(path)}: name: {raw['name']!r} does not match the file name")
     raw.setdefault("name", env_name)
     try:
         return EnvironmentConfig.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_format_errors(_display(path), err)) from None
+        message = _format_errors(_display(path), err)
+        if account_source:
+            # the bad value did not come from the file: say where it did come from
+            message = message.replace(
+                f"{_display(path)}: account:",
+                f"{account_source} (overrides {_display(path)}): account:",
+            )
+        raise ConfigError(message) from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

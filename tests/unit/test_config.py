@@ -42,8 +42,12 @@ def test_account_override_from_environment_and_context():
 
 
 def test_bad_account_override_is_reported():
-    with pytest.raises(ConfigError, match=r"production.yaml: account: .*'12345'"):
+    with pytest.raises(
+        ConfigError, match=r"^FDR_ACCOUNT \(overrides .*production.yaml\): account: .*'12345'"
+    ):
         load_config("production", environ={"FDR_ACCOUNT": "12345"})
+    with pytest.raises(ConfigError, match=r"^-c account \(overrides .*production.yaml\): account:"):
+        load_config("production", account_override="x", environ={})
 
 
 def test_unknown_environment_lists_the_valid_ones():
