@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import rotating_key
 
 
@@ -60,16 +60,10 @@ class AlertTopic(Construct):
             )
         )
         self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
-        # An alert that could not be delivered (mailbox gone, webhook down) is kept 14 days
-        # instead of being lost; its depth is visible in CloudWatch.
-        self.undelivered = sqs.Queue(
-            self,
-            "Undelivered",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=removal_policy,
+        # An alert that could not be delivered (mailbox gone, webhook down) is kept instead of
+        # being lost; its depth is visible in CloudWatch.
+        self.undelivered = dead_letter_queue(
+            self, "Undelivered", key=self.key, removal_policy=removal_policy
         )
         for email in email_endpoints:
             self.topic.add_subscription(

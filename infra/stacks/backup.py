@@ -30,13 +30,13 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config.backup import BackupConfig
 from infra.constructs import backup_policies as policies
 from infra.constructs.backup_job import BackupJob
 from infra.constructs.backup_policies import CANARY_KEY, BackupTargets
+from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
 from infra.constructs.retention import log_retention
 from infra.stacks.base import RegionalStack
@@ -71,14 +71,8 @@ class BackupStack(RegionalStack):
         self.key = LogsEncryptionKey(
             self, "JobsKey", alias=jobs_key_alias, removal_policy=removal_policy
         ).key
-        self.dead_letters = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=removal_policy,
+        self.dead_letters = dead_letter_queue(
+            self, "DeadLetters", key=self.key, removal_policy=removal_policy
         )
         self.layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
