@@ -44,25 +44,21 @@ def load_config(
         valid = ", ".join(available_environments(config_dir)) or "none found"
         raise ConfigError(f"unknown environment {env_name!r} (valid: {valid}) in {config_dir}")
     raw = _read_yaml(path)
+    file = _display(path)
+    # Where each top-level key came from when not from the file, so an error names its source.
+    sources: dict[str, str] = {}
     account = account_override or environ.get(ACCOUNT_OVERRIDE_VARIABLE)
-    account_source = None
     if account:
         raw["account"] = account
-        account_source = "-c account" if account_override else ACCOUNT_OVERRIDE_VARIABLE
+        source = "-c account" if account_override else ACCOUNT_OVERRIDE_VARIABLE
+        sources["account"] = f"{source} (overrides {file})"
     if raw.get("name", env_name) != env_name:
-        raise ConfigError(f"{_display(path)}: name: {raw['name']!r} does not match the file name")
+        raise ConfigError(f"{file}: name: {raw['name']!r} does not match the file name")
     raw.setdefault("name", env_name)
     try:
         return EnvironmentConfig.model_validate(raw)
     except ValidationError as err:
-        message = _format_errors(_display(path), err)
-        if account_source:
-            # the bad value did not come from the file: say where it did come from
-            message = message.replace(
-                f"{_display(path)}: account:",
-                f"{account_source} (overrides {_display(path)}): account:",
-            )
-        raise ConfigError(message) from None
+        raise ConfigError(_format_errors(file, err, sources)) from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -85,10 +81,11 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _format_errors(file: str, err: ValidationError) -> str:
+def _format_errors(default_file: str, err: ValidationError, sources: Mapping[str, str]) -> str:
     lines = []
     for e in err.errors(include_url=False):
         loc = ".".join(str(p) for p in e["loc"])
+        file = sources.get(str(e["loc"][0]), default_file) if e["loc"] else default_file
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             lines.append(f"{file}: {loc}: unknown key")
