@@ -32,12 +32,13 @@ def _stacks() -> list[tuple[str, str]]:
 @functools.cache
 def _all_findings() -> dict[tuple[str, str], list[str]]:
     """Linting is ~2 s per template: lint them all at once on every core."""
+    ignored = _ignored_checks()
     work = []
     for env, stack in _stacks():
         artifact = synthesized(env).manifest["artifacts"][stack]
         region = artifact["environment"].rsplit("/", 1)[1]
         path = synthesized(env).outdir / f"{stack}.template.json"
-        work.append(((env, stack), (path.read_text(), region, _ignored_checks())))
+        work.append(((env, stack), (path.read_text(), region, ignored)))
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         results = pool.map(_lint, [args for _, args in work])
         return dict(zip([key for key, _ in work], results, strict=True))

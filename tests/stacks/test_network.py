@@ -24,38 +24,28 @@ def _groups(template: dict[str, Any]) -> dict[str, str]:
 
 
 def _rules(template: dict[str, Any]) -> set[tuple[str, str, int, str]]:
-    """Every rule of the matrix groups as (group, direction+protocol, port, peer)."""
+    """Every rule of the matrix groups as (group, direction+protocol, port, peer), whether CDK
+    wrote it inline on the group or as a separate ingress/egress resource."""
     names = _groups(template)
     rules = set()
 
-    def peer(rule: dict[str, Any], key: str) -> str:
-        if "CidrIp" in rule:
-            return rule["CidrIp"]
-        return names[ref_target(rule[key])]
+    def add(group: str, direction: str, rule: dict[str, Any], peer_key: str) -> None:
+        # single ports only (CDK's no-egress marker is ICMP type 252 code 86, not a range)
+        assert rule["IpProtocol"] != "tcp" or rule["FromPort"] == rule["ToPort"], rule
+        peer = rule["CidrIp"] if "CidrIp" in rule else names[ref_target(rule[peer_key])]
+        rules.add((group, f"{direction}/{rule['IpProtocol']}", rule["FromPort"], peer))
 
-    for logical_id, name in names.items():
-        props = template["Resources"][logical_id]["Properties"]
-        for rule in props.get("SecurityGroupIngress", []):
-            rules.add((name, f"in/{rule['IpProtocol']}", rule["FromPort"], peer(rule, "")))
-        for rule in props.get("SecurityGroupEgress", []):
-            rules.add((name, f"out/{rule['IpProtocol']}", rule["FromPort"], peer(rule, "")))
-        assert props.get("SecurityGroupIngress") is None or all(
-            r["FromPort"] == r["ToPort"] for r in props["SecurityGroupIngress"]
-        )
-    for rule in resources(template, "AWS::EC2::SecurityGroupIngress").values():
-        p = rule["Properties"]
-        assert p["FromPort"] == p["ToPort"]
-        rules.add(
-            (names[ref_target(p["GroupId"])], f"in/{p['IpProtocol']}", p["FromPort"],
-             names[ref_target(p["SourceSecurityGroupId"])])
-        )  # fmt: skip
-    for rule in resources(template, "AWS::EC2::SecurityGroupEgress").values():
-        p = rule["Properties"]
-        assert p["FromPort"] == p["ToPort"]
-        rules.add(
-            (names[ref_target(p["GroupId"])], f"out/{p['IpProtocol']}", p["FromPort"],
-             names[ref_target(p["DestinationSecurityGroupId"])])
-        )  # fmt: skip
+    for direction, (inline, peer_key) in {
+        "in": ("SecurityGroupIngress", "SourceSecurityGroupId"),
+        "out": ("SecurityGroupEgress", "DestinationSecurityGroupId"),
+    }.items():
+        for logical_id, name in names.items():
+            for rule in template["Resources"][logical_id]["Properties"].get(inline, []):
+                add(name, direction, rule, peer_key)
+        # the same kind of rule as a separate resource (CDK's form between two groups)
+        for resource in resources(template, f"AWS::EC2::{inline}").values():
+            props = resource["Properties"]
+            add(names[ref_target(props["GroupId"])], direction, props, peer_key)
     return rules
 
 
