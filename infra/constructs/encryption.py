@@ -12,12 +12,28 @@ def rotating_key(
     scope: Construct, construct_id: str, *, alias: str, purpose: str, removal_policy: RemovalPolicy
 ) -> kms.Key:
     """A symmetric customer-managed key with yearly rotation, described by its purpose."""
+    return _yearly_rotating_key(
+        scope, construct_id, alias, f"{purpose} ({alias})", None, removal_policy
+    )
+
+
+def _yearly_rotating_key(
+    scope: Construct,
+    construct_id: str,
+    alias: str,
+    description: str,
+    policy: iam.PolicyDocument | None,
+    removal_policy: RemovalPolicy,
+) -> kms.Key:
+    # With the @aws-cdk/aws-kms:defaultKeyPolicies flag a given policy replaces CDK's default
+    # policy (account root may do kms:*) instead of adding to it.
     return kms.Key(
         scope,
         construct_id,
         alias=alias,
-        description=f"{purpose} ({alias})",
+        description=description,
         enable_key_rotation=True,
+        policy=policy,
         removal_policy=removal_policy,
     )
 
@@ -117,14 +133,4 @@ def customer_key(
             ),
         ]
     )
-    return kms.Key(
-        scope,
-        construct_id,
-        alias=alias,
-        description=description,
-        enable_key_rotation=True,
-        # With the @aws-cdk/aws-kms:defaultKeyPolicies flag this replaces CDK's default policy
-        # (account root may do kms:*) instead of adding to it.
-        policy=policy,
-        removal_policy=removal_policy,
-    )
+    return _yearly_rotating_key(scope, construct_id, alias, description, policy, removal_policy)
