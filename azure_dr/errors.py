@@ -57,7 +57,7 @@ def translate(exc: BaseException, *, subscription_id: str, resource_group: str) 
             return AzureDrError(
                 f"not authorized (403 {describe(exc)}): the identity needs the Contributor role "
                 f"on subscription {subscription_id} (or on resource group {resource_group} once "
-                "it exists); see README, 'Azure DR companion'"
+                "it exists); see docs/azure-dr.md"
             )
         if code in ("SubscriptionNotFound", "InvalidSubscriptionId") or (
             status == 404 and "subscription" in code.lower()

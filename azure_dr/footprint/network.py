@@ -1,6 +1,6 @@
 """VNet, one NSG per subnet mirroring the AWS security-group matrix, private DNS zones.
 
-Mapping of the AWS matrix (README, "Network tier") onto the Azure subnets:
+Mapping of the AWS matrix (docs/tiers.md, "Network tier") onto the Azure subnets:
 - aks_system, aks_user = app_tier: application port and metrics port from the VNet (the web tier
   and monitoring live there), the cluster's own traffic, Azure load balancer probes; every other
   VNet source denied. Outbound stays at Azure's defaults: AKS needs its documented egress set.

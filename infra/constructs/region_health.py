@@ -132,7 +132,7 @@ class RegionHealth(Construct):
             composite_alarm_name=f"{name}-region-unhealthy",
             alarm_description=(
                 "Region unhealthy: one of its data, ingress, cluster or recovery-point alarms is "
-                "in ALARM. Runbook: README.md, 'Runbook: region unhealthy'."
+                "in ALARM. Runbook: docs/runbooks.md, 'region unhealthy'."
             ),
             alarm_rule=cloudwatch.AlarmRule.any_of(*watched),
         )
@@ -148,7 +148,7 @@ class RegionHealth(Construct):
                 composite_alarm_name=f"{name}-backup-jobs-failing",
                 alarm_description=(
                     "A backup job failed, a run went to the dead-letter queue or a replica bucket "
-                    "lags. Runbook: README.md, 'Runbook: region unhealthy'."
+                    "lags. Runbook: docs/runbooks.md, 'region unhealthy'."
                 ),
                 alarm_rule=cloudwatch.AlarmRule.any_of(*backup.others),
             )

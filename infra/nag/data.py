@@ -51,7 +51,7 @@ def acknowledge_findings(
             rule,
             "No managed rotation exists for an ElastiCache AUTH token: rotating means "
             "ModifyReplicationGroup with AuthTokenUpdateStrategy ROTATE then SET, coordinated "
-            "with the clients. It is a runbook step (README, data tier), not a schedule.",
+            "with the clients. It is a runbook step (docs/tiers.md, data tier), not a schedule.",
         )
     if replica:
         for rule in ("AwsSolutions-RDS2", "NIST.800.53.R5-RDSStorageEncrypted"):

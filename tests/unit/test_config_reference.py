@@ -1,4 +1,4 @@
-"""The README's configuration reference is generated from the model and must stay in sync."""
+"""The configuration reference (docs/configuration.md) is generated from the model and must stay in sync."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from infra.config.reference import README, readme_section, render
 
 def test_readme_reference_matches_the_model():
     assert readme_section(README.read_text()) == render(), (
-        "README configuration reference is stale: run `python -m infra.config.reference --write`"
+        "docs/configuration.md is stale: run `python -m infra.config.reference --write`"
     )
 
 
