@@ -16,6 +16,7 @@ from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
+from infra.network_acl_rules import MAX_RULES_PER_DIRECTION, largest_direction, tier_rules
 
 
 class RegionConfig(StrictModel):
@@ -104,9 +105,19 @@ class EnvironmentConfig(StrictModel):
     def _subnets_fit(self) -> Self:
         for region, cfg in self.regions.items():
             try:
-                plan_subnets(cfg.vpc_cidr, len(cfg.availability_zones), self.network.subnet_masks)
+                plan = plan_subnets(
+                    cfg.vpc_cidr, len(cfg.availability_zones), self.network.subnet_masks
+                )
             except ValueError as err:
                 raise ValueError(f"regions.{region}.vpc_cidr: {err}") from None
+            cidrs = {tier: [str(block) for block in blocks] for tier, blocks in plan.items()}
+            tier, direction, count = largest_direction(tier_rules(cidrs, self.network.ports))
+            if count > MAX_RULES_PER_DIRECTION:
+                raise ValueError(
+                    f"regions.{region}.availability_zones: {len(cfg.availability_zones)} AZs give "
+                    f"the {tier} network ACL {count} {direction}bound entries, above the default "
+                    f"quota of {MAX_RULES_PER_DIRECTION}: raise the quota, then this limit"
+                )
         return self
 
     @model_validator(mode="after")

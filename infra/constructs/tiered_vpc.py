@@ -10,10 +10,9 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 # Subnet group names are part of the contract with the other tiers (they select by name).
-PUBLIC = "public"
-APPLICATION = "application"
-DATA = "data"
-MANAGEMENT = "management"
+from infra.network_acl_rules import APPLICATION, DATA, MANAGEMENT, PUBLIC
+
+__all__ = ["APPLICATION", "DATA", "MANAGEMENT", "PUBLIC", "TieredVpc"]
 
 
 class TieredVpc(Construct):

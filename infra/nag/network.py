@@ -6,6 +6,7 @@ from aws_cdk import Stack
 
 from infra.constructs.tiered_vpc import PUBLIC
 from infra.nag.acknowledge import acknowledge, child
+from infra.network_acl_rules import TIERS
 
 
 def acknowledge_findings(stack: Stack, *, az_count: int) -> None:
@@ -15,6 +16,14 @@ def acknowledge_findings(stack: Stack, *, az_count: int) -> None:
         "web_tier fronts the internet-facing ALB: 443 (and 80, which only redirects to 443) must "
         "be open to 0.0.0.0/0. The ALB is protected by WAF; nothing else uses this group.",
     )
+    for tier in TIERS:
+        acknowledge(
+            child(stack, f"NetworkAcls/{tier.capitalize()}"),
+            "AwsSolutions-VPC3",
+            "Deliberate: one network ACL per subnet tier mirrors the security-group matrix as a "
+            "second layer (infra/network_acl_rules.py); tools/reachability.py and "
+            "tests/contract/test_reachability.py check that the two layers agree.",
+        )
     for index in range(1, az_count + 1):
         acknowledge(
             child(stack, f"Network/Vpc/{PUBLIC}Subnet{index}/DefaultRoute"),

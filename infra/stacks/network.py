@@ -2,7 +2,8 @@
 
 Creates: the four-tier VPC across the configured AZs (public, application, data, management),
 NAT gateways (per AZ or single), VPC flow logs to a KMS-encrypted log group, the design's
-security-group matrix, gateway and interface endpoints, and a locked-down default security group.
+security-group matrix and one network ACL per subnet tier mirroring it, gateway and interface
+endpoints, and a locked-down default security group.
 
 Other stacks of the same region receive ``vpc``, ``security_groups`` and ``logs_key``.
 """
@@ -17,6 +18,7 @@ from constructs import Construct
 from infra.config.network import NatStrategy, NetworkConfig
 from infra.constructs import tiered_vpc
 from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.network_acls import TierNetworkAcls
 from infra.constructs.retention import log_retention
 from infra.constructs.security_groups import SecurityGroupMatrix
 from infra.constructs.tiered_vpc import TieredVpc
@@ -66,6 +68,7 @@ class NetworkStack(RegionalStack):
             postgres_port=ports.postgres,
             redis_port=ports.redis,
         )
+        self.network_acls = TierNetworkAcls(self, "NetworkAcls", vpc=self.vpc, ports=ports)
         self.endpoints = VpcEndpoints(
             self,
             "Endpoints",

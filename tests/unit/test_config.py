@@ -221,3 +221,16 @@ def test_production_carries_the_designs_backup_numbers():
     assert backup.automated_backup_retention_days == 30
     assert (backup.rpo_minutes, backup.rto_minutes) == (60, 240)
     assert backup.prune_dry_run is False
+
+
+def test_network_acls_must_fit_the_rules_per_acl_quota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Production's layout needs 11 outbound entries on the application ACL; pretend the
+    # quota were lower to see the line the loader prints.
+    monkeypatch.setattr("infra.config.environment.MAX_RULES_PER_DIRECTION", 10)
+    message = config_error(tmp_path, lambda data: None)
+    assert message.endswith(
+        "regions.us-east-1.availability_zones: 3 AZs give the application network ACL 11 "
+        "outbound entries, above the default quota of 10: raise the quota, then this limit"
+    )

@@ -1,0 +1,96 @@
+"""Reachability through routes, security groups and network ACLs, read from the synthesized
+network templates: the expected table holds in every region of every environment, and a change
+to one layer alone cannot open the data tier."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.synth import SynthesizedEnvironment
+from tools.reachability import NetworkModel
+
+# (source, destination, port, reachable)
+EXPECTED = [
+    ("internet", "web", 443, True),
+    ("internet", "web", 80, True),
+    ("internet", "web", 8080, False),
+    ("internet", "app", 8080, False),
+    ("internet", "db", 5432, False),
+    ("internet", "cache", 6379, False),
+    ("internet", "bastion", 22, False),
+    ("web", "app", 8080, True),
+    ("web", "db", 5432, False),
+    ("web", "internet", 443, False),
+    ("app", "db", 5432, True),
+    ("app", "cache", 6379, True),
+    ("app", "db", 6379, False),
+    ("app", "internet", 443, True),
+    ("app", "internet", 22, False),
+    ("app", "endpoints", 443, True),
+    ("monitoring", "app", 9090, True),
+    ("monitoring", "db", 5432, False),
+    ("monitoring", "endpoints", 443, True),
+    ("bastion", "db", 5432, True),
+    ("bastion", "cache", 6379, False),
+    ("bastion", "internet", 443, True),
+    ("db", "internet", 443, False),
+    ("db", "app", 8080, False),
+    ("cache", "internet", 443, False),
+]
+
+
+def _models(env: SynthesizedEnvironment) -> dict[str, NetworkModel]:
+    return {r: NetworkModel(env.template("network", r)) for r in env.config.regions}
+
+
+@pytest.mark.parametrize(("source", "destination", "port", "reachable"), EXPECTED)
+def test_reachability_table(any_env: SynthesizedEnvironment, source, destination, port, reachable):
+    for region, model in _models(any_env).items():
+        verdict = model.can_reach(source, destination, port)
+        assert verdict.allowed is reachable, f"{region} {source}->{destination}:{port}: {verdict}"
+
+
+def _group_id(template: dict[str, Any], construct: str) -> str:
+    (logical_id,) = [
+        k for k, v in template["Resources"].items()
+        if v["Type"] == "AWS::EC2::SecurityGroup" and k.startswith(f"SecurityGroups{construct}")
+    ]  # fmt: skip
+    return logical_id
+
+
+def test_a_mistaken_security_group_alone_does_not_open_the_data_tier(
+    production: SynthesizedEnvironment,
+):
+    template = copy.deepcopy(production.template("network", "us-east-1"))
+    web, db = _group_id(template, "Web"), _group_id(template, "Db")
+    resources = template["Resources"]
+    resources["MistakeOut"] = {
+        "Type": "AWS::EC2::SecurityGroupEgress",
+        "Properties": {"GroupId": {"Fn::GetAtt": [web, "GroupId"]}, "IpProtocol": "tcp",
+                       "FromPort": 5432, "ToPort": 5432,
+                       "DestinationSecurityGroupId": {"Fn::GetAtt": [db, "GroupId"]}},
+    }  # fmt: skip
+    resources[db]["Properties"].setdefault("SecurityGroupIngress", []).append(
+        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "CidrIp": "0.0.0.0/0"}
+    )
+    model = NetworkModel(template)
+    verdict = model.can_reach("web", "db", 5432)
+    assert not verdict and "db's ACL, inbound" in verdict.reason, verdict
+    assert not model.can_reach("internet", "db", 5432)
+
+
+def test_an_acl_without_its_return_path_breaks_the_flow(production: SynthesizedEnvironment):
+    template = copy.deepcopy(production.template("network", "us-east-1"))
+    entries = {
+        k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::EC2::NetworkAclEntry"
+    }
+    for logical_id, entry in entries.items():
+        props = entry["Properties"]
+        if logical_id.startswith("NetworkAclsData") and props.get("Egress") and \
+                props.get("PortRange", {}).get("From") == 1024:  # fmt: skip
+            del template["Resources"][logical_id]
+    verdict = NetworkModel(template).can_reach("app", "db", 5432)
+    assert not verdict and "the answer out" in verdict.reason, verdict
