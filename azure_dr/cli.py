@@ -121,6 +121,8 @@ def _run(
         print("nothing to change", file=err)
         _print_outputs(session.outputs(), args.output, out)
         return EXIT_OK
+    if deleted:
+        session.check_recoverable(deleted)
     if not args.yes and not _confirm(inp, err):
         raise AzureDrError("not applied: answer 'yes' to apply, or pass --yes")
     if not group_exists:

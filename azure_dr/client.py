@@ -207,10 +207,8 @@ class ArmSession:
             scheduled_purge_date=str(props.get("scheduledPurgeDate", "")),
         )
 
-    def recover_key_vault(
-        self, deleted: DeletedVault, *, timeout: float, progress: Progress, every: float = 10
-    ) -> None:
-        """Undelete the vault in its own deployment, before the main one re-applies settings."""
+    def check_recoverable(self, deleted: DeletedVault) -> None:
+        """Recovery brings a vault back into the resource group it was deleted from."""
         if deleted.resource_group().lower() != self._group.lower():
             raise AzureDrError(
                 f"Key Vault {deleted.name} is soft-deleted from resource group "
@@ -218,6 +216,12 @@ class ArmSession:
                 f"(az keyvault recover --name {deleted.name}) and move it, or wait for its purge "
                 f"on {deleted.scheduled_purge_date} (purge protection forbids purging earlier)"
             )
+
+    def recover_key_vault(
+        self, deleted: DeletedVault, *, timeout: float, progress: Progress, every: float = 10
+    ) -> None:
+        """Undelete the vault in its own deployment, before the main one re-applies settings."""
+        self.check_recoverable(deleted)
         name = self.footprint.key_vault_recovery_deployment
         body = {
             "properties": {"mode": MODE, "template": self.footprint.key_vault_recovery_template()},
