@@ -190,14 +190,15 @@ def test_replicator_identity_trusts_the_configured_issuer_with_blob_access_only(
     t = footprint.template
     identity = _one(t, "Microsoft.ManagedIdentity/userAssignedIdentities")
     assert identity["name"] == footprint.names.replicator_identity
-    credential = _one(t, "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials")
+    credential = _one(t, f"{identity['type']}/federatedIdentityCredentials")
     assert credential["properties"] == {
         "issuer": trust.issuer,
         "subject": trust.subject,
         "audiences": ["api://AzureADTokenExchange"],
     }
     (blob,) = _assignments(t, STORAGE_BLOB_DATA_CONTRIBUTOR.definition_id)
-    assert blob["scope"] == _rid("Microsoft.Storage/storageAccounts", footprint.names.storage_account)
+    account = footprint.names.storage_account
+    assert blob["scope"] == _rid("Microsoft.Storage/storageAccounts", account)
     assert blob["properties"]["principalId"].endswith(".principalId]")
     assert blob["properties"]["principalType"] == "ServicePrincipal"
     outputs = t["outputs"]

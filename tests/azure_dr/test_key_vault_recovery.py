@@ -20,7 +20,8 @@ def _vault_name(run) -> str:
 
 
 def _deployments_put(arm) -> list[str]:
-    return [p.rsplit("/", 1)[-1] for m, p in arm.arm.requests if m == "PUT" and "/deployments/" in p]
+    puts = [p for m, p in arm.arm.requests if m == "PUT" and "/deployments/" in p]
+    return [p.rsplit("/", 1)[-1] for p in puts]
 
 
 def _error_line(result) -> str:
@@ -89,3 +90,16 @@ def test_outputs_carry_the_replicator_identity_for_the_aws_side(run):
     outputs = json.loads(run("outputs", "--output", "json").out)["outputs"]
     assert outputs["replicatorClientId"] == "fake-replicatorClientId"
     assert outputs["replicatorTenantId"] == "fake-replicatorTenantId"
+
+
+def test_deployer_without_role_assignment_rights_gets_the_roles_it_needs(run, arm):
+    from tests.azure_dr.fake_arm import DeploymentFailure
+
+    arm.arm.failure = DeploymentFailure(
+        code="AuthorizationFailed",
+        message="The client 'x' does not have authorization to perform action "
+        "'Microsoft.Authorization/roleAssignments/write' over scope '/subscriptions/…'.",
+    )
+    line = _error_line(run("sync", "--yes"))
+    assert "Role Based Access Control Administrator" in line
+    assert "User Access Administrator or Owner" in line
