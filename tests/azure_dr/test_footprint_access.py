@@ -287,3 +287,18 @@ def test_group_ids_are_normalised_and_audience_defaults(tmp_path: Path):
     config = load_mutated(tmp_path, upper)
     assert config.azure.access.cluster_admin_group_ids == ["0a1b2c3d-0000-4000-8000-00000000000f"]
     assert config.azure.identity.replicator.audience == "api://AzureADTokenExchange"
+
+
+def test_cli_names_the_bad_issuer_in_one_line(tmp_path: Path, capsys):
+    from azure_dr.cli import main
+    from tests.unit.config_helpers import load_mutated
+
+    def plain_http(c):
+        c["azure"]["identity"]["replicator"]["issuer"] = "http://issuer.example"
+
+    with pytest.raises(Exception):  # noqa: B017 - load_mutated itself raises ConfigError
+        load_mutated(tmp_path, plain_http)
+    assert main(["template", "--env", "production"], config_dir=tmp_path) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert "azure.identity.replicator.issuer: 'http://issuer.example' is not an https" in err
