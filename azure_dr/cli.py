@@ -105,6 +105,13 @@ def _run(
     password = password_parameter(environ)
     print(f"planning {footprint.deployment_name} (what-if)...", file=err)
     group_exists, changes = session.plan(password)
+    deleted = session.deleted_key_vault()
+    if deleted:
+        print(
+            f"Key Vault {deleted.name} is soft-deleted (deleted {deleted.deletion_date}, purged "
+            f"{deleted.scheduled_purge_date}): sync recovers it before deploying",
+            file=err,
+        )
     render = render_json if args.output == "json" else render_text
     print(render(footprint, changes, group_exists), file=out)
     has_changes = pending(changes) or not group_exists
@@ -114,19 +121,27 @@ def _run(
         print("nothing to change", file=err)
         _print_outputs(session.outputs(), args.output, out)
         return EXIT_OK
+    if deleted:
+        session.check_recoverable(deleted)
     if not args.yes and not _confirm(inp, err):
         raise AzureDrError("not applied: answer 'yes' to apply, or pass --yes")
     if not group_exists:
         print(f"creating resource group {footprint.resource_group}...", file=err)
         session.ensure_resource_group()
+
+    def progress(line: str) -> None:
+        print(line, file=err, flush=True)
+
+    if deleted:
+        print(f"recovering Key Vault {deleted.name} (createMode recover)...", file=err)
+        session.recover_key_vault(
+            deleted, timeout=args.timeout, progress=progress, every=progress_every
+        )
     print("validating the template...", file=err)
     session.validate(password)
     print(f"deploying {footprint.deployment_name} (Incremental)...", file=err)
     outputs = session.deploy(
-        password,
-        timeout=args.timeout,
-        progress=lambda line: print(line, file=err, flush=True),
-        every=progress_every,
+        password, timeout=args.timeout, progress=progress, every=progress_every
     )
     s = summary(changes)
     print(

@@ -18,6 +18,7 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from azure_dr.clouds import Cloud
 from azure_dr.errors import AzureDrError
 from azure_dr.footprint import PASSWORD_PARAMETER, Footprint
+from azure_dr.footprint.arm import API_VERSIONS
 from azure_dr.preview import Change, changes_from_what_if, creates_from_template
 
 PASSWORD_VARIABLE = "FDR_AZURE_POSTGRES_PASSWORD"
@@ -92,6 +93,22 @@ class ClientOptions:
 
 
 Progress = Callable[[str], None]
+VAULT_API = API_VERSIONS["Microsoft.KeyVault/vaults"]
+
+
+@dataclass(frozen=True)
+class DeletedVault:
+    """A soft-deleted Key Vault (Key Vault management API, Vaults - Get Deleted)."""
+
+    name: str
+    vault_id: str
+    deletion_date: str
+    scheduled_purge_date: str
+
+    def resource_group(self) -> str:
+        parts = self.vault_id.split("/")
+        lowered = [p.lower() for p in parts]
+        return parts[lowered.index("resourcegroups") + 1] if "resourcegroups" in lowered else ""
 
 
 class ArmSession:
@@ -165,26 +182,75 @@ class ArmSession:
         poller = self.deployments.deployments.begin_create_or_update(
             self._group, name, models.Deployment(self._body(password))
         )
-        started = time.monotonic()
-        while not poller.done():
-            elapsed = time.monotonic() - started
-            if elapsed >= timeout:
-                raise AzureDrError(
-                    f"timed out after {timeout:g} s waiting for deployment {name} (status "
-                    f"{poller.status()}); it keeps running in Azure: re-run sync to finish, or "
-                    "raise --timeout"
-                )
-            poller.wait(min(every, timeout - elapsed))
-            if not poller.done():
-                progress(
-                    f"deployment {name}: {poller.status()} ({time.monotonic() - started:.0f} s)"
-                )
-        result = poller.result()
-        return _outputs(result)
+        return _outputs(_wait(poller, name, timeout=timeout, progress=progress, every=every))
+
+    def deleted_key_vault(self) -> DeletedVault | None:
+        """The footprint's vault if it is soft-deleted in the configured location (what-if does
+        not see it: it reports a plain create that would then fail)."""
+        fp = self.footprint
+        path = (
+            f"/subscriptions/{fp.subscription_id}/providers/Microsoft.KeyVault/locations/"
+            f"{fp.location}/deletedVaults/{fp.names.key_vault}"
+        )
+        try:
+            found = self.resources.resources.get_by_id(path, api_version=VAULT_API)
+        except ResourceNotFoundError as exc:
+            code = (exc.error.code or "") if exc.error is not None else ""
+            if "subscription" in code.lower():
+                raise
+            return None
+        props = found.properties or {}
+        return DeletedVault(
+            name=fp.names.key_vault,
+            vault_id=str(props.get("vaultId", "")),
+            deletion_date=str(props.get("deletionDate", "")),
+            scheduled_purge_date=str(props.get("scheduledPurgeDate", "")),
+        )
+
+    def check_recoverable(self, deleted: DeletedVault) -> None:
+        """Recovery brings a vault back into the resource group it was deleted from."""
+        if deleted.resource_group().lower() != self._group.lower():
+            raise AzureDrError(
+                f"Key Vault {deleted.name} is soft-deleted from resource group "
+                f"{deleted.resource_group() or '(unknown)'}, not {self._group}: recover it there "
+                f"(az keyvault recover --name {deleted.name}) and move it, or wait for its purge "
+                f"on {deleted.scheduled_purge_date} (purge protection forbids purging earlier)"
+            )
+
+    def recover_key_vault(
+        self, deleted: DeletedVault, *, timeout: float, progress: Progress, every: float = 10
+    ) -> None:
+        """Undelete the vault in its own deployment, before the main one re-applies settings."""
+        self.check_recoverable(deleted)
+        name = self.footprint.key_vault_recovery_deployment
+        body = {
+            "properties": {"mode": MODE, "template": self.footprint.key_vault_recovery_template()},
+            "tags": self.footprint.tags,
+        }
+        poller = self.deployments.deployments.begin_create_or_update(
+            self._group, name, models.Deployment(body)
+        )
+        _outputs(_wait(poller, name, timeout=timeout, progress=progress, every=every))
 
     def outputs(self) -> dict[str, Any]:
         result = self.deployments.deployments.get(self._group, self.footprint.deployment_name)
         return _outputs(result)
+
+
+def _wait(poller: Any, name: str, *, timeout: float, progress: Progress, every: float) -> Any:
+    started = time.monotonic()
+    while not poller.done():
+        elapsed = time.monotonic() - started
+        if elapsed >= timeout:
+            raise AzureDrError(
+                f"timed out after {timeout:g} s waiting for deployment {name} (status "
+                f"{poller.status()}); it keeps running in Azure: re-run sync to finish, or "
+                "raise --timeout"
+            )
+        poller.wait(min(every, timeout - elapsed))
+        if not poller.done():
+            progress(f"deployment {name}: {poller.status()} ({time.monotonic() - started:.0f} s)")
+    return poller.result()
 
 
 def _outputs(deployment: Any) -> dict[str, Any]:

@@ -18,6 +18,14 @@ CREDENTIAL_HELP = (
 )
 
 
+ROLE_ASSIGNMENT_HELP = (
+    "creating the footprint's role assignments needs Microsoft.Authorization/roleAssignments/"
+    "write: give the deploying identity Role Based Access Control Administrator (least "
+    "privilege), User Access Administrator or Owner in addition to Contributor; see "
+    "docs/azure-dr.md"
+)
+
+
 class AzureDrError(Exception):
     """A failure already phrased for the operator."""
 
@@ -53,6 +61,8 @@ def translate(exc: BaseException, *, subscription_id: str, resource_group: str) 
                 f"Azure rejected the credentials (401 {describe(exc)}): the token is expired or "
                 f"for another tenant or cloud; {CREDENTIAL_HELP}"
             )
+        if "roleassignments/write" in describe(exc).lower():
+            return AzureDrError(f"not authorized ({describe(exc)}): {ROLE_ASSIGNMENT_HELP}")
         if status == 403:
             return AzureDrError(
                 f"not authorized (403 {describe(exc)}): the identity needs the Contributor role "

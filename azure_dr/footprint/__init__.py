@@ -3,10 +3,12 @@
 Creates: VNet with subnets for the AKS system and user pools, PostgreSQL (delegated) and private
 endpoints, one NSG per subnet mirroring the AWS security-group matrix; Log Analytics workspace;
 private AKS cluster (Entra ID RBAC, local accounts off, Azure Policy and Key Vault CSI add-ons,
-diagnostics); PostgreSQL Flexible Server (private access, TLS 1.2+); geo-redundant storage
-account with one container per S3 bucket and the S3 lifecycle; Key Vault (RBAC, purge
-protection); private endpoints and private DNS zones. The PostgreSQL admin password is a
-secure parameter, never a template value.
+diagnostics) with Container insights' data collection rule and association; PostgreSQL
+Flexible Server (private access, TLS 1.2+); geo-redundant storage account with one container
+per S3 bucket and the S3 lifecycle; Key Vault (RBAC, purge protection); private endpoints and
+private DNS zones; role assignments (cluster admin groups, the CSI identity on the vault); the
+AWS replicator's user-assigned identity with its federated credential and blob role. The
+PostgreSQL admin password is a secure parameter, never a template value.
 """
 
 from __future__ import annotations
@@ -16,8 +18,17 @@ from typing import Any
 
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD, Cloud
 from azure_dr.footprint.arm import resource_id
-from azure_dr.footprint.cluster import AKS_TYPE, cluster, workspace
+from azure_dr.footprint.cluster import (
+    AKS_TYPE,
+    WORKSPACE_TYPE,
+    cluster,
+    cluster_admins,
+    secrets_provider_reads,
+    workspace,
+)
 from azure_dr.footprint.database import PASSWORD_PARAMETER, SERVER_TYPE, postgres
+from azure_dr.footprint.identity import identity_outputs, replicator_identity
+from azure_dr.footprint.monitoring import container_insights
 from azure_dr.footprint.names import AzureNames
 from azure_dr.footprint.network import network_resources, nsg_rules
 from azure_dr.footprint.storage import (
@@ -45,6 +56,23 @@ class Footprint:
     names: AzureNames
     tags: dict[str, str]
     template: dict[str, Any]
+
+    @property
+    def key_vault_recovery_deployment(self) -> str:
+        return f"{self.deployment_name}-kv-recover"
+
+    def key_vault_recovery_template(self) -> dict[str, Any]:
+        """The Key Vault alone with createMode ``recover``: undeletes a soft-deleted vault of the
+        same name (purge protection keeps the name taken for the retention period, and a plain
+        create then fails with ConflictError). The main deployment re-applies every setting
+        afterwards, so nothing depends on what the recover call keeps."""
+        (vault,) = (r for r in self.template["resources"] if r["type"] == VAULT_TYPE)
+        recovered = {**vault, "properties": {**vault["properties"], "createMode": "recover"}}
+        return {
+            "$schema": SCHEMA,
+            "contentVersion": "1.0.0.0",
+            "resources": [recovered],
+        }
 
 
 def build_footprint(
@@ -78,6 +106,7 @@ def build_footprint(
     )
     account_id = resource_id(ACCOUNT_TYPE, names.storage_account)
     vault_id = resource_id(VAULT_TYPE, names.key_vault)
+    cluster_id = resource_id(AKS_TYPE, names.cluster)
     resources = [
         *network_resources(
             names,
@@ -99,6 +128,13 @@ def build_footprint(
                           dns_zone=cloud.blob_dns_zone, location=az.location, tags=tags),
         *private_endpoint(names, target="vault", target_id=vault_id, group_id="vault",
                           dns_zone=cloud.vault_dns_zone, location=az.location, tags=tags),
+        *container_insights(names, cluster_id=cluster_id,
+                            workspace_id=resource_id(WORKSPACE_TYPE, names.workspace),
+                            location=az.location, tags=tags),
+        *cluster_admins(names, az.access.cluster_admin_group_ids),
+        secrets_provider_reads(names, vault_id),
+        *replicator_identity(names, az.identity.replicator, account_id=account_id,
+                             location=az.location, tags=tags),
     ]  # fmt: skip
     template = {
         "$schema": SCHEMA,
@@ -141,4 +177,5 @@ def _outputs(names: AzureNames) -> dict[str, Any]:
         "blobEndpoint": ref(ACCOUNT_TYPE, names.storage_account, "primaryEndpoints.blob"),
         "keyVaultName": {"type": "string", "value": names.key_vault},
         "keyVaultUri": ref(VAULT_TYPE, names.key_vault, "vaultUri"),
+        **identity_outputs(names),
     }

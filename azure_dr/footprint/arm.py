@@ -24,6 +24,11 @@ API_VERSIONS: dict[str, str] = {
     "Microsoft.Storage/storageAccounts/managementPolicies": "2023-05-01",
     "Microsoft.KeyVault/vaults": "2023-07-01",
     "Microsoft.Insights/diagnosticSettings": "2021-05-01-preview",
+    "Microsoft.Insights/dataCollectionRules": "2022-06-01",
+    "Microsoft.Insights/dataCollectionRuleAssociations": "2022-06-01",
+    "Microsoft.ManagedIdentity/userAssignedIdentities": "2023-01-31",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials": "2023-01-31",
+    "Microsoft.Authorization/roleAssignments": "2022-04-01",
 }
 
 
@@ -56,7 +61,9 @@ def resource(
 def diagnostics(
     target_type: str, target_name: str, workspace_id: str, *, metrics: bool = True
 ) -> dict[str, Any]:
-    """Send every log category (and metrics) of a resource to the Log Analytics workspace."""
+    """Send every log category (and metrics) of a resource to the Log Analytics workspace.
+    Depends on the workspace too: a resourceId() in a property creates no implicit dependency,
+    and a setting written before its workspace exists fails."""
     properties: dict[str, Any] = {
         "workspaceId": workspace_id,
         "logs": [{"categoryGroup": "allLogs", "enabled": True}],
@@ -68,7 +75,7 @@ def diagnostics(
         "to-log-analytics",
         properties,
         scope=resource_id(target_type, target_name),
-        depends_on=[resource_id(target_type, target_name)],
+        depends_on=[resource_id(target_type, target_name), workspace_id],
     )
 
 

@@ -8,10 +8,17 @@ from typing import Any
 from azure_dr.footprint.arm import diagnostics, resource, resource_id
 from azure_dr.footprint.names import AzureNames
 from azure_dr.footprint.network import subnet_id
+from azure_dr.footprint.roles import (
+    AKS_RBAC_CLUSTER_ADMIN,
+    KEY_VAULT_SECRETS_USER,
+    inner,
+    role_assignment,
+)
 from infra.config.azure import AksConfig, NodePool
 
 AKS_TYPE = "Microsoft.ContainerService/managedClusters"
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
+SECRETS_PROVIDER = "azureKeyvaultSecretsProvider"
 
 
 def workspace(
@@ -100,7 +107,7 @@ def cluster(
         "agentPoolProfiles": pools,
         "addonProfiles": {
             "azurepolicy": {"enabled": True},
-            "azureKeyvaultSecretsProvider": {
+            SECRETS_PROVIDER: {
                 "enabled": True,
                 "config": {"enableSecretRotation": "true"},
             },
@@ -129,3 +136,35 @@ def cluster(
         ),
         diagnostics(AKS_TYPE, names.cluster, workspace_id),
     ]
+
+
+def cluster_admins(names: AzureNames, group_ids: list[str]) -> list[dict[str, Any]]:
+    """Entra groups that administer the cluster through Azure RBAC (local accounts are off)."""
+    cluster_id = resource_id(AKS_TYPE, names.cluster)
+    return [
+        role_assignment(
+            AKS_RBAC_CLUSTER_ADMIN,
+            scope=cluster_id,
+            principal_id=group,
+            principal_type="Group",
+            principal_key=f"'{group}'",
+            depends_on=[cluster_id],
+        )
+        for group in group_ids
+    ]
+
+
+def secrets_provider_reads(names: AzureNames, vault_id: str) -> dict[str, Any]:
+    """The Key Vault CSI driver's identity (the add-on's managed identity, which AKS creates
+    with the cluster) reads secrets of this vault only."""
+    cluster_id = resource_id(AKS_TYPE, names.cluster)
+    return role_assignment(
+        KEY_VAULT_SECRETS_USER,
+        scope=vault_id,
+        principal_id=(
+            f"[reference({inner(cluster_id)}).addonProfiles.{SECRETS_PROVIDER}.identity.objectId]"
+        ),
+        principal_type="ServicePrincipal",
+        principal_key=f"{inner(cluster_id)}, '{SECRETS_PROVIDER}'",
+        depends_on=[cluster_id, vault_id],
+    )

@@ -62,5 +62,13 @@ class AzureNames:
         stem = f"{self.project}-{self.env}"[:14].rstrip("-")
         return f"{stem}-kv-{self._suffix}"
 
+    @property
+    def replicator_identity(self) -> str:
+        return self._name("replicator")
+
+    def data_collection_rule(self, location: str) -> str:
+        # Microsoft's onboarding name, MSCI-<region>-<cluster>, cut at the 64-character limit.
+        return f"MSCI-{location}-{self.cluster}"[:64]
+
     def private_endpoint(self, target: str) -> str:
         return self._name("pe", target)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from infra.config.azure_identity import AccessConfig, IdentityConfig
 from infra.config.base import StrictModel
 
 # Offline list: validation must not call Azure. Extend when the project enters a new region.
@@ -238,6 +239,10 @@ class AzureConfig(StrictModel):
     """Storage account mirroring the S3 buckets."""
     key_vault: KeyVaultConfig
     """Key Vault for application secrets and the database password."""
+    access: AccessConfig
+    """Entra groups given roles on the footprint (cluster administrators)."""
+    identity: IdentityConfig
+    """Keyless identities of workloads outside Azure (the AWS-side object replicator)."""
 
     def subnets(self) -> dict[str, ipaddress.IPv4Network]:
         """Subnet of each tier. Raises ValueError when the layout does not fit the VNet."""

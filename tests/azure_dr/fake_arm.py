@@ -1,5 +1,6 @@
 """A small fake of Azure Resource Manager: just enough of resource groups, what-if, validate,
-deployments (with async-operation polling) and fault injection for the real SDK clients.
+deployments (with async-operation polling), soft-deleted Key Vaults and fault injection for the
+real SDK clients.
 
 It serves HTTPS on 127.0.0.1 with a trustme certificate. What-if compares the template's
 resources with what earlier deployments stored, so plan/sync/plan behaves like Azure.
@@ -26,6 +27,12 @@ DEPLOYMENT = re.compile(
     r"deployments/([^/]+?)(/whatif|/validate)?$",
     re.I,
 )
+DELETED_VAULT = re.compile(
+    r"^/subscriptions/([^/]+)/providers/microsoft\.keyvault/locations/([^/]+)/"
+    r"deletedVaults/([^/]+)$",
+    re.I,
+)
+VAULT_TYPE = "Microsoft.KeyVault/vaults"
 
 
 @dataclass
@@ -59,12 +66,65 @@ class FakeArm:
         self.operations: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.failure: DeploymentFailure | None = None
+        # Soft-deleted Key Vaults by lowercase name: what Azure keeps after a vault (or its
+        # resource group) is deleted while purge protection is on.
+        self.deleted_vaults: dict[str, dict[str, Any]] = {}
         self.hang = False
         self.requests: list[tuple[str, str]] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     # -- helpers ---------------------------------------------------------------------------
+    def soft_delete_vault(self, group: str, name: str, location: str) -> None:
+        """As if the vault (or its whole resource group) had been deleted: soft-deleted."""
+        vault_id = (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{group}/providers/"
+            f"{VAULT_TYPE}/{name}"
+        )
+        self.resources.pop(vault_id.lower(), None)
+        self.deleted_vaults[name.lower()] = {
+            "id": f"/subscriptions/{self.subscription_id}/providers/Microsoft.KeyVault/"
+            f"locations/{location}/deletedVaults/{name}",
+            "name": name,
+            "type": "Microsoft.KeyVault/deletedVaults",
+            "properties": {
+                "vaultId": vault_id,
+                "location": location,
+                "deletionDate": "2026-11-20T08:00:00Z",
+                "scheduledPurgeDate": "2027-02-18T08:00:00Z",
+                "purgeProtectionEnabled": True,
+                "tags": {},
+            },
+        }
+
+    def _vault_conflict(self, template: dict[str, Any]) -> DeploymentFailure | None:
+        """Key Vault's rules for a vault name: a soft-deleted name can only be recovered
+        (createMode recover), and recover needs a soft-deleted vault."""
+        for body in template["resources"]:
+            if body["type"] != VAULT_TYPE:
+                continue
+            name = body["name"]
+            recover = body["properties"].get("createMode") == "recover"
+            if name.lower() in self.deleted_vaults and not recover:
+                return DeploymentFailure(
+                    code="ConflictError",
+                    message="A vault with the same name already exists in deleted state. You "
+                    "need to either recover or purge existing key vault.",
+                    target=name,
+                )
+            if recover and name.lower() not in self.deleted_vaults:
+                return DeploymentFailure(
+                    code="ResourceNotFound",
+                    message=f"No soft-deleted vault named '{name}' to recover.",
+                    target=name,
+                )
+        return None
+
+    def _recover_vaults(self, template: dict[str, Any]) -> None:
+        for body in template["resources"]:
+            if body["type"] == VAULT_TYPE and body["properties"].get("createMode") == "recover":
+                self.deleted_vaults.pop(body["name"].lower())
+
     def _next_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
             if (
@@ -117,11 +177,19 @@ class FakeArm:
                     {},
                     _error("SubscriptionNotFound", f"The subscription '{sub}' could not be found."),
                 )
+            if m := DELETED_VAULT.match(path):
+                return self._deleted_vault(m.group(2), m.group(3))
             if m := GROUP.match(path):
                 return self._group(method, m.group(2), body)
             if m := DEPLOYMENT.match(path):
                 return self._deployment(method, m.group(2), m.group(3), m.group(4), path, body)
             return 404, {}, _error("NotFound", f"fake ARM does not serve {method} {path}")
+
+    def _deleted_vault(self, location: str, name: str) -> tuple[int, dict, Any]:
+        found = self.deleted_vaults.get(name.lower())
+        if found is None or found["properties"]["location"] != location.lower():
+            return 404, {}, _error("ResourceNotFound", f"Deleted vault '{name}' was not found.")
+        return 200, {}, found
 
     def _group(self, method: str, name: str, body: Any) -> tuple[int, dict, Any]:
         key = name.lower()
@@ -194,6 +262,7 @@ class FakeArm:
         if "done" not in operation:
             deployment = self.deployments[operation["name"]]
             failure, self.failure = self.failure, None
+            failure = failure or self._vault_conflict(operation["template"])
             if failure:
                 self._apply(operation["group"], operation["template"], failure.apply_first)
                 error = {
@@ -206,6 +275,7 @@ class FakeArm:
                 deployment["properties"] = {"provisioningState": "Failed", "error": error}
                 operation["done"] = {"status": "Failed", "error": error}
             else:
+                self._recover_vaults(operation["template"])
                 self._apply(operation["group"], operation["template"])
                 outputs = {
                     key: {"type": "String", "value": f"fake-{key}"}

@@ -24,7 +24,7 @@ def test_429_with_retry_after_is_retried_by_the_sdk(run, arm):
     )
     result = run("plan")
     assert result.code == 2, result.err
-    gets = [p for m, p in arm.arm.requests if m == "GET"]
+    gets = [p for m, p in arm.arm.requests if m == "GET" and "/resourcegroups/" in p]
     assert len(gets) == 3  # two throttled, then answered
 
 

@@ -1,0 +1,73 @@
+"""Azure RBAC role assignments: built-in roles by definition id, one scope each, deterministic
+names. Least privilege: every assignment is scoped to the one resource it is about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from azure_dr.footprint.arm import resource
+
+ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
+
+
+@dataclass(frozen=True)
+class BuiltInRole:
+    name: str
+    definition_id: str
+
+
+# Built-in role definition ids are the same in every subscription and Azure cloud. Checked
+# against Microsoft's "Azure built-in roles" reference (MicrosoftDocs/azure-docs,
+# articles/role-based-access-control/built-in-roles/{containers,security,storage}.md, i.e.
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+# Data actions on the cluster's Kubernetes API, plus listClusterUserCredential (kubeconfig).
+AKS_RBAC_CLUSTER_ADMIN = BuiltInRole(
+    "Azure Kubernetes Service RBAC Cluster Admin", "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+)
+# Data actions secrets/getSecret and secrets/readMetadata only (no keys, no writes).
+KEY_VAULT_SECRETS_USER = BuiltInRole(
+    "Key Vault Secrets User", "4633458b-17de-408a-b874-0445c86b69e6"
+)
+# Read, write and delete blobs and containers; no account keys, no management of the account.
+STORAGE_BLOB_DATA_CONTRIBUTOR = BuiltInRole(
+    "Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+)
+
+
+def inner(expression: str) -> str:
+    """An ARM expression without its brackets, to nest it in another expression."""
+    return expression[1:-1] if expression.startswith("[") else f"'{expression}'"
+
+
+def role_assignment(
+    role: BuiltInRole,
+    *,
+    scope: str,
+    principal_id: str,
+    principal_type: Literal["Group", "ServicePrincipal"],
+    principal_key: str,
+    depends_on: list[str],
+) -> dict[str, Any]:
+    """``scope`` is a resourceId() expression; ``principal_key`` names the principal in the
+    assignment's name: the name is guid(scope, principal, role), so a re-run updates the same
+    assignment. It must be known when the deployment starts, so it can never be a reference():
+    an identity that exists only after deployment is named by what creates it."""
+    definition = (
+        f"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "
+        f"'{role.definition_id}')]"
+    )
+    return resource(
+        ROLE_ASSIGNMENT_TYPE,
+        f"[guid({inner(scope)}, {principal_key}, '{role.definition_id}')]",
+        {
+            "roleDefinitionId": definition,
+            "principalId": principal_id,
+            # Set for identities created in the same deployment: ARM then does not wait for
+            # Entra ID replication of the new principal (PrincipalNotFound otherwise).
+            "principalType": principal_type,
+            "description": f"{role.name} (managed by azure_dr)",
+        },
+        scope=scope,
+        depends_on=depends_on,
+    )
