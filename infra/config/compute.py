@@ -56,12 +56,19 @@ AmiType = Literal[
     "BOTTLEROCKET_X86_64", "BOTTLEROCKET_ARM_64",
 ]  # fmt: skip
 
-# ALB security policies that offer TLS 1.3 (AWS names). TLS13-1-3 accepts TLS 1.3 only.
+# ALB security policies that offer TLS 1.3 (AWS names; what each offers: infra/config/tls.py).
+# TLS13-1-3 accepts TLS 1.3 only, which Route 53 HTTPS health checkers cannot negotiate.
 TlsPolicy = Literal[
     "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
 ]
 
 
@@ -251,8 +258,10 @@ class WafConfig(StrictModel):
 
 class IngressConfig(StrictModel):
     tls_policy: TlsPolicy
-    """ALB security policy of the HTTPS listener; ELBSecurityPolicy-TLS13-1-3-2021-06 accepts
-    TLS 1.3 only (the design's cipher suites)."""
+    """ALB security policy of the HTTPS listener. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (AWS's
+    recommendation) offers TLS 1.3 to clients and restricted TLS 1.2 (ECDHE AES-GCM) to the Route 53
+    health checkers, which negotiate TLS 1.0-1.2 only; a TLS 1.3-only policy (TLS13-1-3) is
+    rejected while HTTPS health checks probe the listener."""
     health_check_path: str
     """HTTP path the target group probes on the pods (must answer 200)."""
     certificate_arns: dict[str, str] = Field(default_factory=dict)

@@ -236,8 +236,9 @@ def test_listeners_tls13_https_and_http_redirect_only(any_env: SynthesizedEnviro
         }
 
 
-def test_production_accepts_tls13_only(production: SynthesizedEnvironment):
-    assert production.config.ingress.tls_policy == "ELBSecurityPolicy-TLS13-1-3-2021-06"
+def test_production_offers_tls13_and_restricted_tls12(production: SynthesizedEnvironment):
+    # TLS 1.3 for clients, restricted TLS 1.2 for the Route 53 health checkers (docs/decisions.md).
+    assert production.config.ingress.tls_policy == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 
 
 def test_certificate_is_dns_validated_for_the_domain(any_env: SynthesizedEnvironment):
