@@ -203,6 +203,17 @@ def test_observability_addons_pinned_with_pod_identity(any_env: SynthesizedEnvir
         assert principal == {"Service": "pods.eks.amazonaws.com"}
 
 
+def test_observability_addons_deploy_after_the_node_groups(any_env: SynthesizedEnvironment):
+    """The exporters and the CloudWatch agent run pods: their stack deploys only once the compute
+    stack of the region, node groups included, is complete."""
+    names = any_env.stacks.names
+    for region in any_env.config.regions:
+        monitoring = any_env.manifest["artifacts"][names.stack_id("monitoring", region)]
+        assert names.stack_id("compute", region) in monitoring["dependencies"]
+        compute = any_env.template("compute", region)
+        assert resources(compute, "AWS::EKS::Nodegroup")
+
+
 def test_encryption_and_retention_everywhere(any_env: SynthesizedEnvironment):
     monitoring = any_env.config.monitoring
     retention = {
