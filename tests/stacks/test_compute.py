@@ -105,7 +105,9 @@ def test_addons_with_pods_wait_for_the_node_groups(any_env: SynthesizedEnvironme
     for region in any_env.config.regions:
         t = any_env.template("compute", region)
         node_groups = set(resources(t, "AWS::EKS::Nodegroup"))
-        by_name = {r["Properties"]["AddonName"]: r for r in resources(t, "AWS::EKS::Addon").values()}
+        by_name = {
+            r["Properties"]["AddonName"]: r for r in resources(t, "AWS::EKS::Addon").values()
+        }
         for name, addon in by_name.items():
             depends = set(addon.get("DependsOn", []))
             if name in ("coredns", "aws-ebs-csi-driver"):

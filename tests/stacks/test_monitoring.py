@@ -187,6 +187,51 @@ def test_prometheus_workspace_is_encrypted_logged_retained_and_scraped(
         assert f"scrape_interval: {prometheus.scrape_interval_seconds}s" in blob
 
 
+def test_scraper_writes_to_the_customer_key_workspace_through_its_roles(
+    any_env: SynthesizedEnvironment,
+):
+    for region in any_env.config.regions:
+        template = any_env.template("monitoring", region)
+        ((workspace_id, workspace),) = resources(template, "AWS::APS::Workspace").items()
+        key_id = workspace["Properties"]["KmsKeyArn"]["Fn::GetAtt"][0]
+        (scraper,) = resources(template, "AWS::APS::Scraper").values()
+        roles = scraper["Properties"]["RoleConfiguration"]
+        source_id = roles["SourceRoleArn"]["Fn::GetAtt"][0]
+        target_id = roles["TargetRoleArn"]["Fn::GetAtt"][0]
+        account = any_env.config.account
+        scrapers = f"arn:aws:aps:{region}:{account}:scraper/*"
+
+        def trust(role_id: str) -> dict[str, Any]:
+            props = template["Resources"][role_id]["Properties"]
+            (statement,) = props["AssumeRolePolicyDocument"]["Statement"]
+            return statement
+
+        source = trust(source_id)
+        assert source["Principal"] == {"Service": "scraper.aps.amazonaws.com"}
+        assert source["Condition"]["ArnLike"] == {"aws:SourceArn": scrapers}
+        assert source["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+        target = trust(target_id)
+        assert target["Principal"] == {"AWS": {"Fn::GetAtt": [source_id, "Arn"]}}
+        assert target["Condition"] == {"StringLike": {"sts:ExternalId": scrapers}}
+
+        policies = {
+            p["Properties"]["Roles"][0]["Ref"]: p["Properties"]["PolicyDocument"]["Statement"]
+            for k, p in resources(template, "AWS::IAM::ManagedPolicy").items()
+            if k in scraper.get("DependsOn", [])
+        }
+        assert policies[source_id] == [
+            {"Action": "sts:AssumeRole", "Effect": "Allow",
+             "Resource": {"Fn::GetAtt": [target_id, "Arn"]}}
+        ]  # fmt: skip
+        write, use_key = policies[target_id]
+        assert write["Action"] == "aps:RemoteWrite"
+        assert write["Resource"] == {"Fn::GetAtt": [workspace_id, "Arn"]}
+        assert use_key["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        assert use_key["Condition"] == {
+            "StringEquals": {"kms:ViaService": f"aps.{region}.amazonaws.com"}
+        }
+
+
 def test_observability_addons_pinned_with_pod_identity(any_env: SynthesizedEnvironment):
     versions = any_env.config.monitoring.addons
     for region in any_env.config.regions:
