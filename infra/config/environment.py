@@ -130,8 +130,8 @@ class EnvironmentConfig(StrictModel):
         if self.dns.ingress_regions(roles) and not route53_can_negotiate(policy):
             raise ValueError(
                 f"ingress.tls_policy: {policy} offers {describe_versions(policy)} only, but the "
-                "Route 53 HTTPS health checks (dns.health_check) negotiate TLS 1.0-1.2: every check "
-                "would fail and DNS failover would never happen; use a policy that also offers "
-                "TLS 1.2, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+                "Route 53 HTTPS health checks (dns.health_check) negotiate TLS 1.0-1.2: every "
+                "check would fail and DNS failover would never happen; use a policy that also "
+                "offers TLS 1.2, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
             )
         return self

@@ -187,6 +187,13 @@ def test_prometheus_workspace_is_encrypted_logged_retained_and_scraped(
         assert f"scrape_interval: {prometheus.scrape_interval_seconds}s" in blob
 
 
+def _trust(template: dict[str, Any], role_id: str) -> dict[str, Any]:
+    (statement,) = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"][
+        "Statement"
+    ]
+    return statement  # type: ignore[no-any-return]
+
+
 def test_scraper_writes_to_the_customer_key_workspace_through_its_roles(
     any_env: SynthesizedEnvironment,
 ):
@@ -200,17 +207,11 @@ def test_scraper_writes_to_the_customer_key_workspace_through_its_roles(
         target_id = roles["TargetRoleArn"]["Fn::GetAtt"][0]
         account = any_env.config.account
         scrapers = f"arn:aws:aps:{region}:{account}:scraper/*"
-
-        def trust(role_id: str) -> dict[str, Any]:
-            props = template["Resources"][role_id]["Properties"]
-            (statement,) = props["AssumeRolePolicyDocument"]["Statement"]
-            return statement
-
-        source = trust(source_id)
+        source = _trust(template, source_id)
         assert source["Principal"] == {"Service": "scraper.aps.amazonaws.com"}
         assert source["Condition"]["ArnLike"] == {"aws:SourceArn": scrapers}
         assert source["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
-        target = trust(target_id)
+        target = _trust(template, target_id)
         assert target["Principal"] == {"AWS": {"Fn::GetAtt": [source_id, "Arn"]}}
         assert target["Condition"] == {"StringLike": {"sts:ExternalId": scrapers}}
 
