@@ -295,13 +295,13 @@ class ManagedPrometheus(Construct):
         source = iam.Role(
             self,
             "ScraperSourceRole",
-            assumed_by=service,  # type: ignore[arg-type]  # jsii stubs: a principal with conditions
+            assumed_by=service,
             description="AMP managed scraper: assumes the target role to write to the workspace",
         )
         target = iam.Role(
             self,
             "ScraperTargetRole",
-            assumed_by=iam.ArnPrincipal(source.role_arn).with_conditions(  # type: ignore[arg-type]
+            assumed_by=iam.ArnPrincipal(source.role_arn).with_conditions(
                 {"StringLike": {"sts:ExternalId": scrapers}}
             ),
             description="AMP managed scraper: remote-writes to the customer-key workspace",
