@@ -320,8 +320,11 @@ def test_grafana_reads_amp_cloudwatch_xray_with_its_own_role(
     ]
     assert grafana["PermissionType"] == "CUSTOMER_MANAGED"
     role_id = grafana["RoleArn"]["Fn::GetAtt"][0]
-    policy = _one(template, "AWS::IAM::ManagedPolicy")
-    assert policy["Roles"] == [{"Ref": role_id}]
+    (policy,) = [  # the scraper's roles have their own policies
+        p["Properties"]
+        for p in resources(template, "AWS::IAM::ManagedPolicy").values()
+        if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
     statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
     query = statements["QueryProjectPrometheus"]
     assert len(query["Resource"]) == len(production.config.regions)
