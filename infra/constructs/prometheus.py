@@ -13,8 +13,9 @@ that writes to such a workspace to be set up like a cross-account scraper, with 
 target account the same: a source role that the scraper service assumes (trust
 ``scraper.aps.amazonaws.com``, scoped to this account's scrapers) and a target role that only the
 source role may assume, with the scraper's ARN as external id, and that may remote-write to this
-workspace and use its key through AMP (``RoleConfiguration`` of ``AWS::APS::Scraper``;
-https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-collector-how-to.html#cross-account-remote-write).
+workspace and use its key through AMP (``RoleConfiguration`` of ``AWS::APS::Scraper``; the role
+shapes are the guide's cross-account setup, e.g.
+https://docs.aws.amazon.com/prometheus/latest/userguide/prom-opensearch-integration.html).
 """
 
 from __future__ import annotations
