@@ -73,8 +73,8 @@ SUPPORT: dict[tuple[str, str], Support] = {
     ("eks", "1.36"): Support(
         date(2027, 8, 2),
         EKS_CALENDAR,
-        "EKS release 2026-06-02 plus the documented 14 months of standard support; the release "
-        "date is from a secondary source, the calendar row itself was not readable here",
+        "EKS release 2026-06-02 plus the documented 14 months of standard support; two secondary "
+        "copies of the calendar agree on 2027-08-02, the AWS row itself was not readable here",
     ),
     ("aks", "1.33"): Support(date(2026, 7, 31), AKS_CALENDAR, "AKS calendar: end of life Jul 2026"),
     ("aks", "1.34"): Support(
