@@ -183,14 +183,16 @@ PublicCidr = Annotated[str, AfterValidator(_cidr)]
 
 class ComputeConfig(StrictModel):
     kubernetes_version: str
-    """Kubernetes minor version of every cluster, e.g. "1.34" (one that aws-cdk-lib offers)."""
+    """Kubernetes minor version of every cluster, e.g. "1.36" (one that aws-cdk-lib offers, with
+    a row in infra/config/support.py: a version past its end of standard support is rejected)."""
     public_endpoint_cidrs: list[PublicCidr] = Field(default_factory=list)
     """CIDRs allowed to reach the public Kubernetes API endpoint; empty turns the public
     endpoint off (the private endpoint is always on)."""
     addons: dict[AddonName, str]
     """Pinned version of each managed add-on (check with ``aws eks describe-addon-versions
     --kubernetes-version X``): vpc-cni, coredns, kube-proxy, aws-ebs-csi-driver,
-    eks-pod-identity-agent."""
+    eks-pod-identity-agent; each needs a row in infra/config/support.py ADDONS listing the
+    cluster's Kubernetes version."""
     control_plane_log_retention_days: LogRetentionDays
     """Retention of the control-plane log group (api, audit, authenticator, controllerManager,
     scheduler are all on)."""
