@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Pinned CLI, no update notices or telemetry prompts in CI logs.
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy
+.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy versions
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -26,6 +26,11 @@ node_modules/.installed: package.json package-lock.json
 ## Synthesize every stack of ENV (default development) into cdk.out/; cdk-nag runs as part of it.
 synth: install
 	$(CDK) synth --quiet --app "$(CDK_APP)" -c env=$(ENV)
+
+## Remaining standard support of every pinned version (EKS, add-ons, Lambda runtime, PostgreSQL,
+## Redis, Powertools, AKS) in every environment: make versions [VERSIONS_ARGS="--env production"]
+versions: install
+	$(PY) -m infra.versions $(VERSIONS_ARGS)
 
 ## Run the whole test suite.
 test: install

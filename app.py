@@ -16,6 +16,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from infra.app_builder import build_app
 from infra.cdk_context import new_app
 from infra.config import ConfigError, load_config
+from infra.versions import synth_messages
 
 DEFAULT_ENVIRONMENT = "development"
 
@@ -28,6 +29,14 @@ def main() -> int:
         config = load_config(env_name, account_override=app.node.try_get_context("account"))
     except ConfigError as err:
         for line in str(err).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 1
+    # Pinned versions near or past their end of standard support (infra/config/support.py).
+    expired, ending = synth_messages(config)
+    for line in ending:
+        print(f"warning: {line}", file=sys.stderr)
+    if expired:  # only the Lambda runtime gets here: config pins already failed in load_config
+        for line in expired:
             print(f"error: {line}", file=sys.stderr)
         return 1
     build_app(app, config)

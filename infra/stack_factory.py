@@ -242,6 +242,9 @@ class StackFactory:
             **self._common(region),
         )
         monitoring_nag.acknowledge_findings(monitoring)
+        # Its EKS add-ons run pods: explicit, not only implied by the cross-stack references, so
+        # they are always created after the compute stack's node groups.
+        monitoring.add_stack_dependency(compute)
         return monitoring
 
     def dns(

@@ -115,7 +115,8 @@ class NodePool(StrictModel):
 
 class AksConfig(StrictModel):
     kubernetes_version: str = Field(pattern=r"^1\.\d{2}(\.\d+)?$")
-    """Kubernetes minor (or patch) version of the control plane and every pool."""
+    """Kubernetes minor (or patch) version of the control plane and every pool; its minor needs a
+    row in infra/config/support.py (AKS calendar): a version past its end of life is rejected."""
     sku_tier: Literal["Free", "Standard", "Premium"]
     """Standard gives the API server an uptime SLA (production); Free has none."""
     availability_zones: list[Literal["1", "2", "3"]] = Field(default_factory=list)

@@ -56,12 +56,19 @@ AmiType = Literal[
     "BOTTLEROCKET_X86_64", "BOTTLEROCKET_ARM_64",
 ]  # fmt: skip
 
-# ALB security policies that offer TLS 1.3 (AWS names). TLS13-1-3 accepts TLS 1.3 only.
+# ALB security policies that offer TLS 1.3 (AWS names; what each offers: infra/config/tls.py).
+# TLS13-1-3 accepts TLS 1.3 only, which Route 53 HTTPS health checkers cannot negotiate.
 TlsPolicy = Literal[
     "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
     "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
 ]
 
 
@@ -176,14 +183,16 @@ PublicCidr = Annotated[str, AfterValidator(_cidr)]
 
 class ComputeConfig(StrictModel):
     kubernetes_version: str
-    """Kubernetes minor version of every cluster, e.g. "1.34" (one that aws-cdk-lib offers)."""
+    """Kubernetes minor version of every cluster, e.g. "1.36" (one that aws-cdk-lib offers, with
+    a row in infra/config/support.py: a version past its end of standard support is rejected)."""
     public_endpoint_cidrs: list[PublicCidr] = Field(default_factory=list)
     """CIDRs allowed to reach the public Kubernetes API endpoint; empty turns the public
     endpoint off (the private endpoint is always on)."""
     addons: dict[AddonName, str]
     """Pinned version of each managed add-on (check with ``aws eks describe-addon-versions
     --kubernetes-version X``): vpc-cni, coredns, kube-proxy, aws-ebs-csi-driver,
-    eks-pod-identity-agent."""
+    eks-pod-identity-agent; each needs a row in infra/config/support.py ADDONS listing the
+    cluster's Kubernetes version."""
     control_plane_log_retention_days: LogRetentionDays
     """Retention of the control-plane log group (api, audit, authenticator, controllerManager,
     scheduler are all on)."""
@@ -251,8 +260,10 @@ class WafConfig(StrictModel):
 
 class IngressConfig(StrictModel):
     tls_policy: TlsPolicy
-    """ALB security policy of the HTTPS listener; ELBSecurityPolicy-TLS13-1-3-2021-06 accepts
-    TLS 1.3 only (the design's cipher suites)."""
+    """ALB security policy of the HTTPS listener. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09 (AWS's
+    recommendation) offers TLS 1.3 to clients and restricted TLS 1.2 (ECDHE AES-GCM) to the Route 53
+    health checkers, which negotiate TLS 1.0-1.2 only; a TLS 1.3-only policy (TLS13-1-3) is
+    rejected while HTTPS health checks probe the listener."""
     health_check_path: str
     """HTTP path the target group probes on the pods (must answer 200)."""
     certificate_arns: dict[str, str] = Field(default_factory=dict)

@@ -16,6 +16,7 @@ from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
+from infra.config.tls import describe_versions, route53_can_negotiate
 from infra.network_acl_rules import MAX_RULES_PER_DIRECTION, largest_direction, tier_rules
 
 
@@ -130,4 +131,18 @@ class EnvironmentConfig(StrictModel):
         for region in self.ingress.certificate_arns:
             if region not in self.regions:
                 raise ValueError(f"ingress.certificate_arns.{region}: not a configured region")
+        return self
+
+    @model_validator(mode="after")
+    def _health_checkers_can_negotiate_the_listener(self) -> Self:
+        # Every region a DNS record points to gets a Route 53 HTTPS health check on its listener.
+        policy = self.ingress.tls_policy
+        roles = {r: c.role for r, c in self.regions.items()}
+        if self.dns.ingress_regions(roles) and not route53_can_negotiate(policy):
+            raise ValueError(
+                f"ingress.tls_policy: {policy} offers {describe_versions(policy)} only, but the "
+                "Route 53 HTTPS health checks (dns.health_check) negotiate TLS 1.0-1.2: every "
+                "check would fail and DNS failover would never happen; use a policy that also "
+                "offers TLS 1.2, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+            )
         return self

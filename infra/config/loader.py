@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from infra.config import support
 from infra.config.environment import EnvironmentConfig
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
@@ -56,9 +57,14 @@ def load_config(
         raise ConfigError(f"{file}: name: {raw['name']!r} does not match the file name")
     raw.setdefault("name", env_name)
     try:
-        return EnvironmentConfig.model_validate(raw)
+        config = EnvironmentConfig.model_validate(raw)
     except ValidationError as err:
         raise ConfigError(_format_errors(file, err, sources)) from None
+    # Pinned versions past their end of standard support (infra/config/support.py).
+    expired, _ = support.check(config)
+    if expired:
+        raise ConfigError("\n".join(f"{file}: {line}" for line in expired))
+    return config
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -3,7 +3,9 @@ secrets key, its control-plane log group and its managed add-ons."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from typing import cast
+
+from aws_cdk import CfnResource, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
@@ -12,7 +14,12 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 # The EBS CSI controller's service account: it gets its AWS permissions via EKS Pod Identity.
+EBS_CSI_ADDON = "aws-ebs-csi-driver"
 EBS_CSI_SERVICE_ACCOUNT = ("kube-system", "ebs-csi-controller-sa")
+POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+# Add-ons that run Deployments (pods that need a node); the DaemonSets (vpc-cni, kube-proxy, the
+# pod-identity agent) are created with the cluster so that the first nodes join ready.
+NODE_WORKLOAD_ADDONS = frozenset({"coredns", EBS_CSI_ADDON})
 EBS_CSI_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
 
 
@@ -139,14 +146,23 @@ class EksCluster(Construct):
                 addon_version=addon_version,
                 preserve_on_delete=False,
             )
-        namespace, service_account = EBS_CSI_SERVICE_ACCOUNT
-        association = eks.CfnPodIdentityAssociation(
-            self,
-            "EbsCsiPodIdentity",
-            cluster_name=self.cluster.cluster_name,
-            namespace=namespace,
-            service_account=service_account,
-            role_arn=ebs_role.role_arn,
-        )
-        if "eks-pod-identity-agent" in self.addons:
-            association.node.add_dependency(self.addons["eks-pod-identity-agent"])
+        ebs = self.addons.get(EBS_CSI_ADDON)
+        if ebs is not None:
+            _, service_account = EBS_CSI_SERVICE_ACCOUNT  # the add-on's own namespace
+            cfn = cast(CfnResource, ebs.node.default_child)  # eks_v2.Addon has no such prop
+            # The association belongs to the add-on (created with it, before its controller
+            # starts), as for the CloudWatch add-on; a separate AWS::EKS::PodIdentityAssociation
+            # could come after the controller and leave it without credentials.
+            cfn.add_property_override(
+                "PodIdentityAssociations",
+                [{"RoleArn": ebs_role.role_arn, "ServiceAccount": service_account}],
+            )
+            # The agent hands out the credentials: it runs before the controller asks for them.
+            if POD_IDENTITY_AGENT in self.addons:
+                ebs.node.add_dependency(self.addons[POD_IDENTITY_AGENT])
+
+    def addons_after(self, node_groups: list[Construct]) -> None:
+        """Add-ons whose pods need nodes (Deployments) are created once the node groups exist;
+        created on an empty cluster they stay DEGRADED and CloudFormation waits on them."""
+        for name in sorted(NODE_WORKLOAD_ADDONS & self.addons.keys()):
+            self.addons[name].node.add_dependency(*node_groups)

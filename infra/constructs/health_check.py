@@ -1,4 +1,8 @@
-"""A Route 53 HTTPS health check of one endpoint and the CloudWatch alarm on its status."""
+"""A Route 53 HTTPS health check of one endpoint and the CloudWatch alarm on its status.
+
+Route 53 HTTPS checkers negotiate TLS 1.0-1.2 only: the endpoint's listener must offer TLS 1.2
+(the config rejects a TLS 1.3-only ``ingress.tls_policy``; ``infra/config/tls.py`` holds what each
+ALB policy offers, ``tests/contract/test_health_check_tls_contract.py`` checks the pairing)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""The regional entry point: an internet-facing ALB with a TLS 1.3 HTTPS listener, an HTTP
-listener that only redirects, access logs to an encrypted bucket and an IP target group that
-workloads bind their pods to (AWS Load Balancer Controller ``TargetGroupBinding``)."""
+"""The regional entry point: an internet-facing ALB with an HTTPS listener (TLS 1.3 for clients,
+restricted TLS 1.2 for the Route 53 health checkers), an HTTP listener that only redirects, access
+logs to an encrypted bucket and an IP target group that workloads bind their pods to (AWS Load
+Balancer Controller ``TargetGroupBinding``)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,15 @@ from infra.constructs.log_bucket import log_delivery_bucket
 # ALB security policies by their AWS names (the names config/<env>.yaml uses).
 SSL_POLICIES = {
     "ELBSecurityPolicy-TLS13-1-3-2021-06": elbv2.SslPolicy.TLS13_13,
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09": elbv2.SslPolicy.TLS13_13_PQ,
     "ELBSecurityPolicy-TLS13-1-2-Res-2021-06": elbv2.SslPolicy.TLS13_RES,
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09": elbv2.SslPolicy.TLS13_12_RES_PQ,
+    "ELBSecurityPolicy-TLS13-1-2-2021-06": elbv2.SslPolicy.RECOMMENDED_TLS,
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09": elbv2.SslPolicy.TLS13_12_PQ,
     "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06": elbv2.SslPolicy.TLS13_EXT1,
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09": elbv2.SslPolicy.TLS13_12_EXT1_PQ,
     "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06": elbv2.SslPolicy.TLS13_EXT2,
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09": elbv2.SslPolicy.TLS13_12_EXT2_PQ,
 }
 ACCESS_LOG_PREFIX = "alb"
 

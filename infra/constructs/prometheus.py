@@ -7,6 +7,15 @@ to size, patch or lose with the nodes during an incident), AWS operates and scal
 reads the same Prometheus scrape configuration the design writes. It reaches the cluster through
 ENIs in the cluster's subnets with the cluster security group, and AMP creates the EKS access
 entry for its service-linked role.
+
+The workspace is encrypted with a customer managed key, and the AMP user guide requires a scraper
+that writes to such a workspace to be set up like a cross-account scraper, with source and
+target account the same: a source role that the scraper service assumes (trust
+``scraper.aps.amazonaws.com``, scoped to this account's scrapers) and a target role that only the
+source role may assume, with the scraper's ARN as external id, and that may remote-write to this
+workspace and use its key through AMP (``RoleConfiguration`` of ``AWS::APS::Scraper``; the role
+shapes are the guide's cross-account setup, e.g.
+https://docs.aws.amazon.com/prometheus/latest/userguide/prom-opensearch-integration.html).
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from dataclasses import dataclass
 import yaml
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_aps as aps
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -231,6 +241,7 @@ class ManagedPrometheus(Construct):
             retention=log_retention,
             removal_policy=removal_policy,
         )
+        self.source_role, self.target_role = self._scraper_roles(region)
         self.scraper = aps.CfnScraper(
             self,
             "Scraper",
@@ -246,6 +257,10 @@ class ManagedPrometheus(Construct):
                 amp_configuration=aps.CfnScraper.AmpConfigurationProperty(
                     workspace_arn=self.workspace.attr_arn
                 )
+            ),
+            role_configuration=aps.CfnScraper.RoleConfigurationProperty(
+                source_role_arn=self.source_role.role_arn,
+                target_role_arn=self.target_role.role_arn,
             ),
             scrape_configuration=aps.CfnScraper.ScrapeConfigurationProperty(
                 configuration_blob=scrape_configuration(scrape_interval_seconds)
@@ -263,3 +278,61 @@ class ManagedPrometheus(Construct):
                 ],
             ),
         )
+        # AMP assumes the roles while creating the scraper: their permissions come first.
+        self.scraper.node.add_dependency(*self.scraper_policies)
+
+    def _scraper_roles(self, region: str) -> tuple[iam.Role, iam.Role]:
+        """The source and target roles of a scraper writing to a customer-key workspace. The
+        scraper's id is generated at creation (and the scraper names the roles), so the trust
+        conditions name this account's and region's scrapers rather than one ARN."""
+        stack = Stack.of(self)
+        scrapers = f"arn:{stack.partition}:aps:{region}:{stack.account}:scraper/*"
+        service = iam.ServicePrincipal("scraper.aps.amazonaws.com").with_conditions(
+            {
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {"aws:SourceArn": scrapers},
+            }
+        )
+        source = iam.Role(
+            self,
+            "ScraperSourceRole",
+            assumed_by=service,
+            description="AMP managed scraper: assumes the target role to write to the workspace",
+        )
+        target = iam.Role(
+            self,
+            "ScraperTargetRole",
+            assumed_by=iam.ArnPrincipal(source.role_arn).with_conditions(
+                {"StringLike": {"sts:ExternalId": scrapers}}
+            ),
+            description="AMP managed scraper: remote-writes to the customer-key workspace",
+        )
+        self.scraper_policies = [
+            iam.ManagedPolicy(
+                self,
+                "ScraperSourcePolicy",
+                roles=[source],
+                statements=[
+                    iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[target.role_arn])
+                ],
+            ),
+            iam.ManagedPolicy(
+                self,
+                "ScraperTargetPolicy",
+                roles=[target],
+                statements=[
+                    iam.PolicyStatement(
+                        actions=["aps:RemoteWrite"], resources=[self.workspace.attr_arn]
+                    ),
+                    # The workspace's data key, and only through AMP in this region.
+                    iam.PolicyStatement(
+                        actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                        resources=[self.key.key_arn],
+                        conditions={
+                            "StringEquals": {"kms:ViaService": f"aps.{region}.amazonaws.com"}
+                        },
+                    ),
+                ],
+            ),
+        ]
+        return source, target

@@ -2,11 +2,13 @@
 
 Creates: the EKS cluster (native AWS::EKS::Cluster with access entries, no kubectl Lambda) in
 the application subnets, with a KMS key for Kubernetes secrets, every control-plane log type
-into a KMS-encrypted log group, the managed add-ons at pinned versions (EBS CSI via EKS Pod
-Identity); the design's managed node groups (launch templates: IMDSv2 only, encrypted gp3 root
-volumes; nodes in the app_tier security group); the fdr-admin and fdr-developer roles and their
-access entries; the internet-facing ALB (TLS 1.3 HTTPS listener, HTTP redirect, access logs,
-IP target group on the application port) and its WAFv2 web ACL with logging.
+into a KMS-encrypted log group, the managed add-ons at pinned versions (EBS CSI through EKS Pod
+Identity, the association part of the add-on; coredns and EBS CSI only after the node groups);
+the design's managed node groups (launch templates: IMDSv2 only, encrypted gp3 root volumes;
+nodes in the app_tier security group); the fdr-admin and fdr-developer roles and their access
+entries; the internet-facing ALB (HTTPS listener with TLS 1.3 and restricted TLS 1.2, HTTP
+redirect, access logs, IP target group on the application port) and its WAFv2 web ACL with
+logging.
 
 Publishes for the global DNS stack: SSM parameters ``/fdr/<env>/ingress/alb-dns-name`` and
 ``.../alb-hosted-zone-id`` (read across regions without CloudFormation exports), plus outputs.
@@ -110,6 +112,7 @@ class ComputeStack(RegionalStack):
             subnets=application_subnets,
             security_groups=[app_security_group, cluster_sg],
         )
+        self.eks.addons_after(list(self.node_groups.node_groups.values()))
         self.access = ClusterAccess(
             self,
             "Access",

@@ -85,13 +85,38 @@ def test_addons_are_pinned_from_config(any_env: SynthesizedEnvironment):
     for region in any_env.config.regions:
         addons = _props(any_env.template("compute", region), "AWS::EKS::Addon")
         assert {a["AddonName"]: a["AddonVersion"] for a in addons} == any_env.config.compute.addons
-    association = _one(
-        any_env.template("compute", any_env.config.primary_region),
-        "AWS::EKS::PodIdentityAssociation",
-    )
-    assert (association["Namespace"], association["ServiceAccount"]) == (
-        "kube-system", "ebs-csi-controller-sa"
-    )  # fmt: skip
+
+
+def test_ebs_csi_credentials_come_with_the_addon(any_env: SynthesizedEnvironment):
+    for region in any_env.config.regions:
+        t = any_env.template("compute", region)
+        # No separate association that could arrive after the controller has started.
+        assert not resources(t, "AWS::EKS::PodIdentityAssociation")
+        addons = {r["Properties"]["AddonName"]: r for r in resources(t, "AWS::EKS::Addon").values()}
+        ebs = addons["aws-ebs-csi-driver"]
+        (association,) = ebs["Properties"]["PodIdentityAssociations"]
+        assert association["ServiceAccount"] == "ebs-csi-controller-sa"
+        role = t["Resources"][association["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+        (statement, *_) = role["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+
+
+def test_addons_with_pods_wait_for_the_node_groups(any_env: SynthesizedEnvironment):
+    for region in any_env.config.regions:
+        t = any_env.template("compute", region)
+        node_groups = set(resources(t, "AWS::EKS::Nodegroup"))
+        by_name = {
+            r["Properties"]["AddonName"]: r for r in resources(t, "AWS::EKS::Addon").values()
+        }
+        for name, addon in by_name.items():
+            depends = set(addon.get("DependsOn", []))
+            if name in ("coredns", "aws-ebs-csi-driver"):
+                assert node_groups <= depends, f"{region}: {name} does not wait for {node_groups}"
+            else:  # DaemonSets the first nodes need (CNI, kube-proxy, pod-identity agent)
+                assert not node_groups & depends, f"{region}: {name} waits for node groups"
+        agent = next(k for k, r in resources(t, "AWS::EKS::Addon").items()
+                     if r["Properties"]["AddonName"] == "eks-pod-identity-agent")  # fmt: skip
+        assert agent in by_name["aws-ebs-csi-driver"]["DependsOn"]
 
 
 def _node_groups(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -236,8 +261,9 @@ def test_listeners_tls13_https_and_http_redirect_only(any_env: SynthesizedEnviro
         }
 
 
-def test_production_accepts_tls13_only(production: SynthesizedEnvironment):
-    assert production.config.ingress.tls_policy == "ELBSecurityPolicy-TLS13-1-3-2021-06"
+def test_production_offers_tls13_and_restricted_tls12(production: SynthesizedEnvironment):
+    # TLS 1.3 for clients, restricted TLS 1.2 for the Route 53 health checkers (docs/decisions.md).
+    assert production.config.ingress.tls_policy == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 
 
 def test_certificate_is_dns_validated_for_the_domain(any_env: SynthesizedEnvironment):

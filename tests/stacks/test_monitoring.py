@@ -187,6 +187,52 @@ def test_prometheus_workspace_is_encrypted_logged_retained_and_scraped(
         assert f"scrape_interval: {prometheus.scrape_interval_seconds}s" in blob
 
 
+def _trust(template: dict[str, Any], role_id: str) -> dict[str, Any]:
+    (statement,) = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"][
+        "Statement"
+    ]
+    return statement  # type: ignore[no-any-return]
+
+
+def test_scraper_writes_to_the_customer_key_workspace_through_its_roles(
+    any_env: SynthesizedEnvironment,
+):
+    for region in any_env.config.regions:
+        template = any_env.template("monitoring", region)
+        ((workspace_id, workspace),) = resources(template, "AWS::APS::Workspace").items()
+        key_id = workspace["Properties"]["KmsKeyArn"]["Fn::GetAtt"][0]
+        (scraper,) = resources(template, "AWS::APS::Scraper").values()
+        roles = scraper["Properties"]["RoleConfiguration"]
+        source_id = roles["SourceRoleArn"]["Fn::GetAtt"][0]
+        target_id = roles["TargetRoleArn"]["Fn::GetAtt"][0]
+        account = any_env.config.account
+        scrapers = f"arn:aws:aps:{region}:{account}:scraper/*"
+        source = _trust(template, source_id)
+        assert source["Principal"] == {"Service": "scraper.aps.amazonaws.com"}
+        assert source["Condition"]["ArnLike"] == {"aws:SourceArn": scrapers}
+        assert source["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+        target = _trust(template, target_id)
+        assert target["Principal"] == {"AWS": {"Fn::GetAtt": [source_id, "Arn"]}}
+        assert target["Condition"] == {"StringLike": {"sts:ExternalId": scrapers}}
+
+        policies = {
+            p["Properties"]["Roles"][0]["Ref"]: p["Properties"]["PolicyDocument"]["Statement"]
+            for k, p in resources(template, "AWS::IAM::ManagedPolicy").items()
+            if k in scraper.get("DependsOn", [])
+        }
+        assert policies[source_id] == [
+            {"Action": "sts:AssumeRole", "Effect": "Allow",
+             "Resource": {"Fn::GetAtt": [target_id, "Arn"]}}
+        ]  # fmt: skip
+        write, use_key = policies[target_id]
+        assert write["Action"] == "aps:RemoteWrite"
+        assert write["Resource"] == {"Fn::GetAtt": [workspace_id, "Arn"]}
+        assert use_key["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        assert use_key["Condition"] == {
+            "StringEquals": {"kms:ViaService": f"aps.{region}.amazonaws.com"}
+        }
+
+
 def test_observability_addons_pinned_with_pod_identity(any_env: SynthesizedEnvironment):
     versions = any_env.config.monitoring.addons
     for region in any_env.config.regions:
@@ -201,6 +247,17 @@ def test_observability_addons_pinned_with_pod_identity(any_env: SynthesizedEnvir
         role = template["Resources"][association["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
         principal = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
         assert principal == {"Service": "pods.eks.amazonaws.com"}
+
+
+def test_observability_addons_deploy_after_the_node_groups(any_env: SynthesizedEnvironment):
+    """The exporters and the CloudWatch agent run pods: their stack deploys only once the compute
+    stack of the region, node groups included, is complete."""
+    names = any_env.stacks.names
+    for region in any_env.config.regions:
+        monitoring = any_env.manifest["artifacts"][names.stack_id("monitoring", region)]
+        assert names.stack_id("compute", region) in monitoring["dependencies"]
+        compute = any_env.template("compute", region)
+        assert resources(compute, "AWS::EKS::Nodegroup")
 
 
 def test_encryption_and_retention_everywhere(any_env: SynthesizedEnvironment):
@@ -263,8 +320,11 @@ def test_grafana_reads_amp_cloudwatch_xray_with_its_own_role(
     ]
     assert grafana["PermissionType"] == "CUSTOMER_MANAGED"
     role_id = grafana["RoleArn"]["Fn::GetAtt"][0]
-    policy = _one(template, "AWS::IAM::ManagedPolicy")
-    assert policy["Roles"] == [{"Ref": role_id}]
+    (policy,) = [  # the scraper's roles have their own policies
+        p["Properties"]
+        for p in resources(template, "AWS::IAM::ManagedPolicy").values()
+        if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
     statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
     query = statements["QueryProjectPrometheus"]
     assert len(query["Resource"]) == len(production.config.regions)

@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import aws_eks_v2 as eks
 
 from infra.config.compute import SUPPORTED_KUBERNETES_VERSIONS, TlsPolicy
+from infra.config.tls import ALB_POLICY_TLS_VERSIONS, route53_can_negotiate
 from infra.constructs.eks_cluster import kubernetes_version
 from infra.constructs.ingress import SSL_POLICIES
 from tests.unit.config_helpers import config_error, load_mutated
@@ -28,8 +29,36 @@ def test_every_supported_kubernetes_version_exists_in_the_library():
         assert isinstance(kubernetes_version(version), eks.KubernetesVersion)
 
 
-def test_every_tls_policy_maps_to_a_cdk_policy():
+def test_every_tls_policy_maps_to_a_cdk_policy_and_its_tls_versions():
     assert set(SSL_POLICIES) == set(TlsPolicy.__args__)  # type: ignore[attr-defined]
+    assert set(ALB_POLICY_TLS_VERSIONS) == set(SSL_POLICIES)
+
+
+@pytest.mark.parametrize(
+    ("policy", "negotiable"),
+    [
+        ("ELBSecurityPolicy-TLS13-1-3-2021-06", False),
+        ("ELBSecurityPolicy-TLS13-1-3-PQ-2025-09", False),
+        ("ELBSecurityPolicy-TLS13-1-2-Res-2021-06", True),
+        ("ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", True),
+        ("ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06", True),
+        ("ELBSecurityPolicy-unknown", False),
+    ],
+)
+def test_route53_checkers_negotiate_tls12_policies_only(policy: str, negotiable: bool):
+    assert route53_can_negotiate(policy) is negotiable
+
+
+def test_tls13_only_listener_is_rejected_while_https_health_checks_probe_it(tmp_path: Path):
+    message = config_error(
+        tmp_path, lambda c: c["ingress"].update(tls_policy="ELBSecurityPolicy-TLS13-1-3-2021-06")
+    )
+    assert _one_line(message).endswith(
+        "production.yaml: ingress.tls_policy: ELBSecurityPolicy-TLS13-1-3-2021-06 offers "
+        "TLS 1.3 only, but the Route 53 HTTPS health checks (dns.health_check) negotiate TLS "
+        "1.0-1.2: every check would fail and DNS failover would never happen; use a policy that "
+        "also offers TLS 1.2, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+    )
 
 
 @pytest.mark.parametrize(
