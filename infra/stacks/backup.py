@@ -3,10 +3,10 @@
 In the primary region (``role="primary"``) it creates: the ``snapshot``, ``copy``, ``prune`` and
 ``verify`` functions, each with its own least-privilege role (a managed policy), encrypted log
 group with retention, X-Ray tracing, an error alarm and reserved concurrency only when
-``backup.reserved_concurrency`` asks for it (overlapping runs are harmless: idempotent jobs); an EventBridge
-Scheduler group with one schedule per job; a KMS-encrypted dead-letter queue shared by Lambda's
-async retries and the scheduler; alarms on DLQ depth, on the RPO metric of each snapshot region
-and on the replication canary of each replica bucket (thresholds from config:
+``backup.reserved_concurrency`` asks for it (overlapping runs are harmless: idempotent jobs); an
+EventBridge Scheduler group with one schedule per job; a KMS-encrypted dead-letter queue shared
+by Lambda's async retries and the scheduler; alarms on DLQ depth, on the RPO metric of each
+snapshot region and on the replication canary of each replica bucket (thresholds from config:
 ``BackupConfig.recovery_point_threshold_minutes``). The alarms carry no actions of their own:
 the region's monitoring stack (deployed after this one) routes them to the region's one alert
 topic through composite alarms. Attributes for the monitoring tier: ``alarms`` (by construct

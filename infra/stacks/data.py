@@ -1,10 +1,11 @@
 """Data tier of one region.
 
 Creates: the region's database KMS key (alias ``alias/fdr-<env>-database``, the same in every
-region so that other regions and the backup jobs can compute its ARN), the PostgreSQL instance (the primary in the primary region, a
-cross-region read replica of it everywhere else; the standby region's replica is the one a
-failover promotes), and the Redis replication group with its AUTH-token secret. Both data stores
-sit in the isolated data subnets behind the network stack's db_tier / cache_tier groups.
+region so that other regions and the backup jobs can compute its ARN), the PostgreSQL instance
+(the primary in the primary region, a cross-region read replica of it everywhere else; the
+standby region's replica is the one a failover promotes), and the Redis replication group with
+its AUTH-token secret. Both data stores sit in the isolated data subnets behind the network
+stack's db_tier / cache_tier groups.
 
 The backup key (``alias/fdr-<env>-backup``) lives in the storage stack: the primary database's
 cross-Region automated backup replication needs the standby's key before the primary exists,

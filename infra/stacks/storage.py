@@ -10,9 +10,8 @@ server-access-log bucket. In the primary region the data bucket replicates every
 the data bucket of every replica and standby region, re-encrypted there with that region's
 storage key; those stacks deploy first (see ``infra/app_builder.py``).
 
-Exposes ``storage_key``, ``backup_key``, ``data_bucket``, ``access_log_bucket`` and, in the primary region,
-``replication_role``.
-"""
+Exposes ``storage_key``, ``backup_key``, ``data_bucket``, ``access_log_bucket`` and, in the
+primary region, ``replication_role``."""
 
 from __future__ import annotations
 
