@@ -77,7 +77,9 @@ class BackupConfig(StrictModel):
     """Extra regions that receive snapshot copies besides the standby (which always does); each
     needs the ``alias/<project>-<env>-backup`` key."""
     prune_dry_run: bool
-    """When true, prune only logs what it would delete (an event may override it)."""
+    """When true, prune only logs what it would delete (an event may override it). Rejected
+    when true: nothing would ever be deleted and the snapshot quota would fill up; a single
+    dry run is the event ``{"dry_run": true}``."""
     standby_backup_replication_days: int | None = Field(default=None, ge=1, le=35)
     """RDS cross-Region automated backup replication of the primary database into the standby
     region, kept this many days (point-in-time restore there without extra snapshots); omit
@@ -149,8 +151,16 @@ class BackupConfig(StrictModel):
                 "offline (use rate(...) or a daily cron(M H * * ? *)): the snapshot count "
                 "against manual_snapshot_quota could not be bounded"
             )
-        bound = self.worst_case_snapshots
         limit = self.manual_snapshot_quota - self.manual_snapshot_headroom
+        if self.prune_dry_run:
+            per_day = MINUTES_PER_DAY // self.snapshot_window_minutes
+            raise ValueError(
+                f"prune_dry_run true: prune would delete nothing, and {per_day} manual "
+                f"snapshot(s) a day reach manual_snapshot_quota minus headroom ({limit}) in "
+                f"{-(-limit // per_day)} days; try a deletion with the event "
+                '{"dry_run": true} instead'
+            )
+        bound = self.worst_case_snapshots
         if bound.total > limit:
             raise ValueError(
                 f"retention: up to {bound.total} manual snapshots per region (hourly "

@@ -144,3 +144,12 @@ def test_bound_without_prune_gap_matches_a_by_hand_count():
     tiers = RetentionTiers(hourly_hours=24, daily_days=7, monthly_days=31)
     bound = worst_case(tiers, window_minutes=60, prune_period_minutes=0, keep_newest=3)
     assert (bound.hourly, bound.daily, bound.monthly) == (25, 8, 2)
+
+
+def test_a_permanent_dry_run_is_rejected(tmp_path: Path):
+    message = config_error(tmp_path, lambda c: _backup(c).update(prune_dry_run=True))
+    assert one_line(message).endswith(
+        "backup: prune_dry_run true: prune would delete nothing, and 24 manual snapshot(s) a "
+        "day reach manual_snapshot_quota minus headroom (90) in 4 days; try a deletion with "
+        'the event {"dry_run": true} instead'
+    )
