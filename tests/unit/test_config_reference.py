@@ -1,4 +1,5 @@
-"""The configuration reference (docs/configuration.md) is generated from the model and must stay in sync."""
+"""The configuration reference (docs/configuration.md) is generated from the model and must
+stay in sync."""
 
 from __future__ import annotations
 
