@@ -70,6 +70,19 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
             regional.data.add_stack_dependency(primary.data)
             primary.storage.add_stack_dependency(regional.storage)
 
+    # Point-in-time restore in the standby region: the primary's automated backups are
+    # replicated there under the standby's backup key. The key ARN is a weak cross-stack
+    # reference (Fn::GetStackOutput, no export), so the primary's data stack deploys after the
+    # standby's storage stack, which does not depend on the primary.
+    standby = next(iter(config.regions_with_role(RegionRole.STANDBY)), None)
+    days = config.backup.standby_backup_replication_days
+    if standby and days:
+        primary.data.database.replicate_backups_to(
+            region=standby,
+            key_arn=stacks.regions[standby].storage.backup_key.key_arn,
+            retention_days=days,
+        )
+
     stacks.dns = factory.dns({region: r.compute for region, r in stacks.regions.items()})
 
     for key, value in {

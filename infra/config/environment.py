@@ -127,6 +127,16 @@ class EnvironmentConfig(StrictModel):
         return self
 
     @model_validator(mode="after")
+    def _backup_replication_needs_a_standby(self) -> Self:
+        days = self.backup.standby_backup_replication_days
+        if days and not self.regions_with_role(RegionRole.STANDBY):
+            raise ValueError(
+                f"backup.standby_backup_replication_days: {days}, but no region has role "
+                "standby: there is no region to replicate the automated backups into"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _certificates_for_known_regions(self) -> Self:
         for region in self.ingress.certificate_arns:
             if region not in self.regions:

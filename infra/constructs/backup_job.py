@@ -1,5 +1,6 @@
 """One scheduled-or-manual backup job: a Lambda function with its own role, managed policy,
-encrypted log group, dead-letter queue, X-Ray tracing, reserved concurrency and error alarm."""
+encrypted log group, dead-letter queue, X-Ray tracing, error alarm and, when asked for, reserved
+concurrency."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class BackupJob(Construct):
         key: kms.IKey,
         dead_letter_queue: sqs.IQueue,
         async_retries: int,
+        reserved_concurrency: int | None,
         statements: Sequence[iam.PolicyStatement],
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -97,8 +99,9 @@ class BackupJob(Construct):
             role=self.role.without_policy_updates(),
             log_group=self.log_group,
             tracing=lambda_.Tracing.ACTIVE,
-            # Two runs of one job must never overlap (two prunes, two promotes).
-            reserved_concurrent_executions=1,
+            # None by default: reserving is rejected in accounts whose unreserved concurrency
+            # would drop below 100, and overlapping runs of these idempotent jobs are harmless.
+            reserved_concurrent_executions=reserved_concurrency,
             dead_letter_queue=dead_letter_queue,
             retry_attempts=async_retries,
             max_event_age=Duration.hours(1),

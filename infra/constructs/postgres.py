@@ -177,3 +177,12 @@ class PostgresInstance(Construct):
         # Runbooks and the failover tooling select the instance to promote by this tag.
         Tags.of(self.instance).add("fdr:failover-role", failover_role)
         self.identifier = identifier
+
+    def replicate_backups_to(self, *, region: str, key_arn: str, retention_days: int) -> None:
+        """RDS cross-Region automated backup replication: snapshots and transaction logs copied
+        into ``region`` as they are made, for point-in-time restore there. ``key_arn`` must be a
+        key ARN of that region (the CloudFormation property documents the key ARN form, not an
+        alias); RDS uses it there on the deployer's behalf through a grant."""
+        self.instance.automatic_backup_replication_region = region
+        self.instance.automatic_backup_replication_kms_key_id = key_arn
+        self.instance.automatic_backup_replication_retention_period = retention_days

@@ -45,6 +45,16 @@ def acknowledge_findings(stack: BackupStack) -> None:
             "working when the region's network (NAT, endpoints) is impaired, which is when the "
             "DR jobs matter most; IAM, not the network, bounds what it can touch.",
         )
+        if stack.backup.reserved_concurrency is None:
+            acknowledge(
+                child(job, "Function/Resource"),
+                "NIST.800.53.R5-LambdaConcurrency",
+                f"{name} reserves no concurrency (config backup.reserved_concurrency, default "
+                "none): Lambda rejects a reservation that would leave less than 100 unreserved "
+                "executions, which new accounts often have. The jobs are idempotent, so "
+                "overlapping runs are harmless (tests/lambdas/test_overlapping_runs.py); "
+                "schedules run them once per period and errors and DLQ depth are alarmed.",
+            )
         acknowledge(
             child(job, "Function/EventInvokeConfig"),
             "Serverless-LambdaAsyncFailureDestination",

@@ -2,10 +2,12 @@
 
 In the primary region (``role="primary"``) it creates: the ``snapshot``, ``copy``, ``prune`` and
 ``verify`` functions, each with its own least-privilege role (a managed policy), encrypted log
-group with retention, reserved concurrency 1, X-Ray tracing and an error alarm; an EventBridge
-Scheduler group with one schedule per job; a KMS-encrypted dead-letter queue shared by Lambda's
-async retries and the scheduler; alarms on DLQ depth, on the RPO metric of each snapshot region
-and on the replication canary of each replica bucket. The alarms carry no actions of their own:
+group with retention, X-Ray tracing, an error alarm and reserved concurrency only when
+``backup.reserved_concurrency`` asks for it (overlapping runs are harmless: idempotent jobs); an
+EventBridge Scheduler group with one schedule per job; a KMS-encrypted dead-letter queue shared
+by Lambda's async retries and the scheduler; alarms on DLQ depth, on the RPO metric of each
+snapshot region and on the replication canary of each replica bucket (thresholds from config:
+``BackupConfig.recovery_point_threshold_minutes``). The alarms carry no actions of their own:
 the region's monitoring stack (deployed after this one) routes them to the region's one alert
 topic through composite alarms. Attributes for the monitoring tier: ``alarms`` (by construct
 id), ``dead_letters``, ``jobs``.
@@ -46,6 +48,9 @@ LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 POWERTOOLS_ACCOUNT = "017000801446"
 METRIC_NAMESPACE = "FDR/Backup"
+# What lambdas/backup_jobs/verify.py publishes, each with exactly one dimension: Region.
+RECOVERY_POINT_METRIC = "RecoveryPointAgeSeconds"
+REPLICATION_METRIC = "ReplicaCanaryAgeSeconds"
 # Scheduler context attribute: the same value on every retry of one run (snapshot idempotency).
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 
@@ -113,7 +118,9 @@ class BackupStack(RegionalStack):
             "copy_regions": t.copy_regions,
             "backup_key_alias": t.backup_key_alias,
             "redis_group_id": t.redis_group_id,
-            "retention_days": b.manual_snapshot_retention_days,
+            "hourly_retention_hours": b.retention.hourly_hours,
+            "daily_retention_days": b.retention.daily_days,
+            "monthly_retention_days": b.retention.monthly_days,
             "keep_newest": b.keep_newest,
             "window_minutes": b.snapshot_window_minutes,
             "rpo_seconds": b.rpo_minutes * 60,
@@ -156,6 +163,7 @@ class BackupStack(RegionalStack):
             key=self.key,
             dead_letter_queue=self.dead_letters,
             async_retries=b.async_retries,
+            reserved_concurrency=b.reserved_concurrency,
             statements=statements,
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -176,30 +184,33 @@ class BackupStack(RegionalStack):
                 "verify": (b.schedules.verify, {}),
             }
         )
-        rpo = f"the RPO ({b.rpo_minutes} min)"
+        copy_regions = set(t.copy_regions)
+        # (construct prefix, metric, region, what is late, threshold in minutes)
         watched = [
             (
                 "Rpo",
-                "RecoveryPointAgeSeconds",
+                RECOVERY_POINT_METRIC,
                 r,
-                f"newest recovery point in {r} is older than {rpo}",
+                f"newest recovery point in {r}",
+                b.recovery_point_threshold_minutes(copy_region=r in copy_regions),
             )
             for r in (t.primary_region, *t.copy_regions)
         ] + [
             (
                 "Replication",
-                "ReplicaCanaryAgeSeconds",
+                REPLICATION_METRIC,
                 r,
-                f"replica bucket in {r} lags more than {rpo}",
+                f"newest replicated canary in the {r} replica bucket",
+                b.rpo_minutes,
             )
             for r in sorted(t.replica_buckets)
         ]
-        for prefix, metric, region, problem in watched:
+        for prefix, metric, region, what, minutes in watched:
             self._alarm(
                 f"{prefix}{_camel(region)}Alarm",
-                f"{problem}, or verify stopped reporting",
+                f"{what} is older than {minutes} min, or verify stopped reporting",
                 _metric(metric, region, b.rpo_minutes),
-                threshold=b.rpo_minutes * 60,
+                threshold=minutes * 60,
                 missing=cloudwatch.TreatMissingData.BREACHING,
             )
 
@@ -289,6 +300,7 @@ def _metric(name: str, region: str, period_minutes: int) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace=METRIC_NAMESPACE,
         metric_name=name,
+        # exactly the dimension set verify emits: an alarm on any other set never gets data
         dimensions_map={"Region": region},
         statistic="Maximum",
         # one RPO-long period: a single missed verify run does not page anyone

@@ -1,13 +1,17 @@
 """Data tier of one region.
 
-Creates: the region's database and backup KMS keys (aliases ``alias/fdr-<env>-database`` and
-``alias/fdr-<env>-backup``, the same in every region so that other regions and the backup jobs
-can compute their ARNs), the PostgreSQL instance (the primary in the primary region, a
-cross-region read replica of it everywhere else; the standby region's replica is the one a
-failover promotes), and the Redis replication group with its AUTH-token secret. Both data stores
-sit in the isolated data subnets behind the network stack's db_tier / cache_tier groups.
+Creates: the region's database KMS key (alias ``alias/fdr-<env>-database``, the same in every
+region so that other regions and the backup jobs can compute its ARN), the PostgreSQL instance
+(the primary in the primary region, a cross-region read replica of it everywhere else; the
+standby region's replica is the one a failover promotes), and the Redis replication group with
+its AUTH-token secret. Both data stores sit in the isolated data subnets behind the network
+stack's db_tier / cache_tier groups.
 
-Exposes ``database_key``, ``backup_key``, ``database`` (PostgresInstance: ``instance``,
+The backup key (``alias/fdr-<env>-backup``) lives in the storage stack: the primary database's
+cross-Region automated backup replication needs the standby's key before the primary exists,
+and the standby's data stack deploys after the primary's (its replica needs the primary).
+
+Exposes ``database_key``, ``database`` (PostgresInstance: ``instance``,
 ``log_groups``), ``cache`` (RedisGroup: ``group``, ``auth_secret``, ``log_groups``).
 """
 
@@ -40,7 +44,6 @@ class DataStack(RegionalStack):
         replica_of: Replica | None,
         redis_group_id: str,
         database_key_alias: str,
-        backup_key_alias: str,
         vpc: ec2.IVpc,
         data_subnets: ec2.SubnetSelection,
         db_security_group: ec2.ISecurityGroup,
@@ -59,14 +62,6 @@ class DataStack(RegionalStack):
             alias=database_key_alias,
             description="PostgreSQL storage, Performance Insights, master secret, Redis",
             via_services=["rds", "secretsmanager", "elasticache"],
-            removal_policy=removal_policy,
-        )
-        self.backup_key = customer_key(
-            self,
-            "BackupKey",
-            alias=backup_key_alias,
-            description="Database snapshots copied into this region by the backup jobs",
-            via_services=["rds"],
             removal_policy=removal_policy,
         )
         role: Primary | Replica = replica_of or Primary(

@@ -1,14 +1,17 @@
 """Storage tier of one region.
 
-Creates: the storage KMS key (``alias/fdr-<env>-storage`` in every region), the data bucket
+Creates: the storage KMS key (``alias/fdr-<env>-storage`` in every region), the backup KMS key
+(``alias/fdr-<env>-backup`` in every region: the key the backup jobs re-encrypt snapshot copies
+with, and the key of the primary database's automated backups replicated into the standby
+region; it lives here, not in the data stack, because the primary database needs the standby's
+key when it is created, before the standby's data stack can exist), the data bucket
 (versioned, SSE-KMS with that key, TLS-only, no public access, lifecycle from config) and its
 server-access-log bucket. In the primary region the data bucket replicates every object into
 the data bucket of every replica and standby region, re-encrypted there with that region's
 storage key; those stacks deploy first (see ``infra/app_builder.py``).
 
-Exposes ``storage_key``, ``data_bucket``, ``access_log_bucket`` and, in the primary region,
-``replication_role``.
-"""
+Exposes ``storage_key``, ``backup_key``, ``data_bucket``, ``access_log_bucket`` and, in the
+primary region, ``replication_role``."""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ class StorageStack(RegionalStack):
         bucket_name: str,
         access_log_bucket_name: str,
         storage_key_alias: str,
+        backup_key_alias: str,
         replication_targets: list[ReplicationTarget],
         removal_policy: RemovalPolicy,
         **kwargs: Any,
@@ -44,6 +48,14 @@ class StorageStack(RegionalStack):
             alias=storage_key_alias,
             description="Objects of the data bucket of this region",
             via_services=["s3"],
+            removal_policy=removal_policy,
+        )
+        self.backup_key = customer_key(
+            self,
+            "BackupKey",
+            alias=backup_key_alias,
+            description="Database snapshot copies and replicated automated backups in this region",
+            via_services=["rds"],
             removal_policy=removal_policy,
         )
         lifecycle = storage.lifecycle

@@ -17,7 +17,8 @@ from botocore.exceptions import ClientError
 
 from backup_jobs.aws import Job, error_code, with_backoff
 from backup_jobs.observability import MetricUnit, lambda_entry, logger, metrics
-from backup_jobs.settings import NoOptions, parse_no_options
+from backup_jobs.retention import kept_hours
+from backup_jobs.settings import NoOptions, Settings, parse_no_options
 from backup_jobs.snapshots import Snapshot, database_snapshots
 
 JOB = "copy"
@@ -28,15 +29,22 @@ CopyRequest = NoOptions
 parse = parse_no_options
 
 
+def to_copy(snapshots: list[Snapshot], settings: Settings, now: datetime) -> list[Snapshot]:
+    """Our available snapshots that prune would still keep (copying an expiring one would only
+    give prune one more to delete)."""
+    chosen = []
+    for snapshot in snapshots:
+        created = snapshot.created or now
+        kept = timedelta(hours=kept_hours(snapshot.tags, created, settings))
+        if snapshot.is_ours(settings) and snapshot.status == "available" and now - created <= kept:
+            chosen.append(snapshot)
+    return chosen
+
+
 def run(request: CopyRequest, job: Job, now: datetime | None = None) -> dict[str, Any]:
     settings = job.settings
     now = now or datetime.now(UTC)
-    oldest = now - timedelta(days=settings.retention_days)
-    source = [
-        s
-        for s in database_snapshots(job, settings.primary_region)
-        if s.is_ours(settings) and s.status == "available" and (s.created or now) > oldest
-    ]
+    source = to_copy(list(database_snapshots(job, settings.primary_region)), settings, now)
     return {region: _copy_to(job, region, source) for region in settings.copy_regions}
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +19,38 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FDR/Backup")
 logger = Logger(service="backup-jobs")
 metrics = Metrics()
 
-__all__ = ["MetricUnit", "lambda_entry", "logger", "metrics"]
+__all__ = ["MetricUnit", "lambda_entry", "logger", "metrics", "put_metric"]
+
+
+def put_metric(
+    namespace: str, name: str, unit: str, value: float, dimensions: dict[str, str]
+) -> None:
+    """One metric with exactly ``dimensions``, as an embedded-metric-format line on stdout.
+
+    Alarms select a metric by its exact dimension set. Powertools' ``metrics`` and
+    ``single_metric`` add a ``service`` dimension whenever POWERTOOLS_SERVICE_NAME is set, which
+    suits the per-job counters (``SnapshotsCreated``, ``Throttled``... carry ``{service}``) but
+    would tie a region's recovery-point metric to the name of the function that measured it.
+    """
+    print(
+        json.dumps(
+            {
+                "_aws": {
+                    "Timestamp": int(time.time() * 1000),
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": namespace,
+                            "Dimensions": [sorted(dimensions)],
+                            "Metrics": [{"Name": name, "Unit": unit}],
+                        }
+                    ],
+                },
+                **dimensions,
+                name: value,
+            },
+            separators=(",", ":"),
+        )
+    )
 
 
 def retry_logger(job: str) -> Callable[[str], None]:

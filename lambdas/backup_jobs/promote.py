@@ -7,6 +7,11 @@ read replica; its ReplicaLag (CloudWatch, maximum over the last minutes) must be
 the configured limit. In a real regional outage the lag is unknown or growing: the operator then
 decides to accept the data loss explicitly with ``accept_data_loss: true``. What was done is
 returned, logged and written as tags on the promoted instance.
+
+Two runs at once are harmless: the promotion is requested once; a run that finds it already
+requested (the ``promoted-at`` tag on an instance that is no longer ``available``, or RDS
+answering InvalidDBInstanceState to a second request) reports ``already-promoting`` and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backup_jobs.aws import Job, with_backoff
+from botocore.exceptions import ClientError
+
+from backup_jobs.aws import Job, error_code, with_backoff
 from backup_jobs.observability import lambda_entry, logger
 from backup_jobs.settings import (
     EventError,
@@ -26,6 +33,7 @@ from backup_jobs.settings import (
 
 JOB = "promote"
 LAG_LOOKBACK = timedelta(minutes=5)
+PROMOTED_TAG = "promoted-at"
 
 
 class PromoteRefused(RuntimeError):
@@ -82,6 +90,9 @@ def run(request: PromoteRequest, job: Job, now: datetime | None = None) -> dict[
     if not instance.get("ReadReplicaSourceDBInstanceIdentifier"):
         return {"instance": instance_id, "result": "already-standalone"}
     status = instance.get("DBInstanceStatus")
+    tags = {t["Key"]: t["Value"] for t in instance.get("TagList", [])}
+    if status != "available" and PROMOTED_TAG in tags:
+        return _already(instance_id, status, tags[PROMOTED_TAG])
     if status != "available":
         raise PromoteRefused(f"{instance_id} is {status!r}, promote only an available replica")
     lag = replica_lag(clients("cloudwatch", region), instance_id, now)
@@ -93,13 +104,19 @@ def run(request: PromoteRequest, job: Job, now: datetime | None = None) -> dict[
             " s): promoting would lose those writes; re-run with accept_data_loss: true to "
             "accept that"
         )
-    with_backoff(
-        rds.promote_read_replica,
-        policy,
-        on_retry,
-        DBInstanceIdentifier=instance_id,
-        BackupRetentionPeriod=settings.promoted_backup_retention_days,
-    )
+    try:
+        with_backoff(
+            rds.promote_read_replica,
+            policy,
+            on_retry,
+            DBInstanceIdentifier=instance_id,
+            BackupRetentionPeriod=settings.promoted_backup_retention_days,
+        )
+    except ClientError as err:
+        if error_code(err) != "InvalidDBInstanceState":
+            raise
+        # another run's request got there first: the instance is leaving "available"
+        return _already(instance_id, "not available", None)
     record = {
         "instance": instance_id,
         "region": region,
@@ -112,13 +129,18 @@ def run(request: PromoteRequest, job: Job, now: datetime | None = None) -> dict[
     rds.add_tags_to_resource(
         ResourceName=instance["DBInstanceArn"],
         Tags=[
-            {"Key": "promoted-at", "Value": record["promoted_at"]},
+            {"Key": PROMOTED_TAG, "Value": record["promoted_at"]},
             {"Key": "promoted-lag-seconds", "Value": "unknown" if lag is None else str(lag)},
             {"Key": "promoted-reason", "Value": request.reason[:256] or "not given"},
         ],
     )
     logger.warning("standby promoted", extra={"record": record})
     return record
+
+
+def _already(instance_id: str, status: str | None, since: str | None) -> dict[str, Any]:
+    logger.warning("promotion already requested", extra={"instance": instance_id, "status": status})
+    return {"instance": instance_id, "result": "already-promoting", "promoted_at": since}
 
 
 handler = lambda_entry(JOB, parse, run)

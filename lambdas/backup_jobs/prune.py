@@ -1,12 +1,15 @@
 """``prune``: deletes manual snapshots of ours older than their retention, in every snapshot
-region (primary and copy regions).
+region (primary and copy regions). Retention is tiered (``backup_jobs.retention``): each snapshot
+carries the hours its tier keeps it, written when it was taken.
 
 Never deleted: the newest ``keep_newest`` snapshots of each database in each region (even when
 expired: a stalled snapshot job must not leave us with none), snapshots without our tags,
 snapshots that are not ``available`` (still creating or copying), automated snapshots (RDS owns
 their lifecycle; they are not even listed). A snapshot exactly at the retention boundary is kept.
 Dry run logs what it would delete and deletes nothing. A failed delete is reported and the others
-proceed; the next run picks it up again. The primary region's Redis snapshots get the same rules
+proceed; the next run picks it up again. Two runs at once are harmless: a snapshot the other run
+already deleted (DBSnapshotNotFound) or is deleting (InvalidDBSnapshotState) counts as gone.
+The primary region's Redis snapshots get the same rules
 (``backup_jobs.redis_snapshots``).
 """
 
@@ -22,8 +25,8 @@ from botocore.exceptions import ClientError
 from backup_jobs import redis_snapshots
 from backup_jobs.aws import Job, error_code, with_backoff
 from backup_jobs.observability import MetricUnit, lambda_entry, logger, metrics
+from backup_jobs.retention import kept_hours
 from backup_jobs.settings import (
-    TAG_RETENTION,
     Settings,
     optional_bool,
     reject_unknown,
@@ -46,10 +49,8 @@ def parse(event: Any) -> PruneRequest:
     return PruneRequest(optional_bool(body, "dry_run", False) if "dry_run" in body else None)
 
 
-def retention_of(snapshot: Snapshot, default_days: int) -> int:
-    """The retention written on the snapshot when it was taken wins over today's default."""
-    value = snapshot.tags.get(TAG_RETENTION, "")
-    return int(value) if value.isdigit() and int(value) > 0 else default_days
+# Another run deleted it, or is deleting it: the goal is reached either way.
+GONE_CODES = frozenset({"DBSnapshotNotFound", "DBSnapshotNotFoundFault", "InvalidDBSnapshotState"})
 
 
 def expired(
@@ -70,7 +71,8 @@ def expired(
         group.sort(key=lambda s: s.created, reverse=True)  # type: ignore[arg-type,return-value]
         for position, snapshot in enumerate(group):
             age = now - snapshot.created  # type: ignore[operator]
-            if age <= timedelta(days=retention_of(snapshot, settings.retention_days)):
+            keep = kept_hours(snapshot.tags, snapshot.created, settings)  # type: ignore[arg-type]
+            if age <= timedelta(hours=keep):
                 continue
             if position < settings.keep_newest:
                 protected += 1
@@ -104,7 +106,11 @@ def run(request: PruneRequest, job: Job, now: datetime | None = None) -> dict[st
                 deleted.append(snapshot.identifier)
             except ClientError as err:
                 code = error_code(err)
-                if code == "DBSnapshotNotFound":  # already gone: the goal is reached
+                if code in GONE_CODES:
+                    logger.info(
+                        "already deleted or being deleted",
+                        extra={"snapshot": snapshot.identifier, "error_code": code},
+                    )
                     continue
                 logger.error(
                     "delete failed", extra={"snapshot": snapshot.identifier, "error_code": code}

@@ -1,8 +1,8 @@
 """ElastiCache (Redis) manual snapshots of the primary region: listing and pruning.
 
 DescribeSnapshots does not return tags, so the tag check (ListTagsForResource) runs only for the
-snapshots that are already past retention and outside the newest N: one call per deletion
-candidate, linear in the number of expired snapshots, never a describe inside a describe.
+snapshots that are past the shortest tier's retention and outside the newest N: one call per
+candidate, never a describe inside a describe. The tags then decide (ours? which retention?).
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ from botocore.exceptions import ClientError
 
 from backup_jobs.aws import ClientFactory, RetryPolicy, error_code, pages, with_backoff
 from backup_jobs.observability import logger
+from backup_jobs.retention import kept_hours
 from backup_jobs.settings import TAG_ENVIRONMENT, TAG_JOB, TAG_PROJECT, Settings
+
+# Another run deleted it, or is deleting it: the goal is reached either way.
+GONE_CODES = frozenset({"SnapshotNotFoundFault", "InvalidSnapshotStateFault"})
 
 _WINDOW = re.compile(r"-(\d{8}t\d{4})$")
 
@@ -77,11 +81,11 @@ def prune(
     elasticache = clients("elasticache", settings.primary_region)
     listed = list_manual(elasticache, settings.redis_group_id, policy=policy, on_retry=on_retry)
     dated = sorted((s for s in listed if s.created), key=lambda s: s.created, reverse=True)  # type: ignore[arg-type,return-value]
-    limit = timedelta(days=settings.retention_days)
+    shortest = timedelta(hours=settings.hourly_retention_hours)
     candidates = [
         s
         for s in dated[settings.keep_newest :]
-        if now - s.created > limit and s.status == "available"  # type: ignore[operator]
+        if now - s.created > shortest and s.status == "available"  # type: ignore[operator]
     ]
     expired, deleted, failed = [], [], []
     for snapshot in candidates:
@@ -95,6 +99,9 @@ def prune(
             and TAG_JOB in values
         ):
             continue
+        kept = timedelta(hours=kept_hours(values, snapshot.created, settings))  # type: ignore[arg-type]
+        if now - snapshot.created <= kept:  # type: ignore[operator]
+            continue
         expired.append(snapshot.name)
         if dry_run:
             logger.info("dry run: would delete", extra={"redis_snapshot": snapshot.name})
@@ -103,7 +110,7 @@ def prune(
             with_backoff(elasticache.delete_snapshot, policy, on_retry, SnapshotName=snapshot.name)
             deleted.append(snapshot.name)
         except ClientError as err:
-            if error_code(err) == "SnapshotNotFoundFault":
+            if error_code(err) in GONE_CODES:
                 continue
             logger.error(
                 "delete failed",

@@ -16,8 +16,11 @@ SETTINGS_VARIABLE = "BACKUP_SETTINGS"
 TAG_PROJECT = "project"
 TAG_ENVIRONMENT = "environment"
 TAG_JOB = "backup-job"
-TAG_RETENTION = "retention-days"
 TAG_WINDOW = "backup-window"
+TAG_TIER = "backup-tier"
+TAG_RETENTION_HOURS = "retention-hours"
+# Written before tiered retention; prune still honours it.
+TAG_RETENTION_DAYS = "retention-days"
 
 
 class EventError(ValueError):
@@ -38,7 +41,12 @@ class Settings:
     backup_key_alias: str
     """Alias of the key copies are re-encrypted with, the same name in every copy region."""
     redis_group_id: str | None
-    retention_days: int
+    hourly_retention_hours: int
+    """Every snapshot is kept at least this long (see ``backup_jobs.retention``)."""
+    daily_retention_days: int
+    """The snapshot of the 00:00 UTC window is kept this long."""
+    monthly_retention_days: int
+    """The snapshot of the 00:00 UTC window on the 1st of a month is kept this long."""
     keep_newest: int
     window_minutes: int
     rpo_seconds: int

@@ -1,5 +1,6 @@
 """``snapshot``: a manual snapshot of the primary database (and of the Redis replication group)
-per schedule window, tagged with project, environment, job, window and retention.
+per schedule window, tagged with project, environment, job, window, retention tier and the hours
+that tier keeps it (``backup_jobs.retention``).
 
 Idempotency: the snapshot identifier is derived from the schedule window
 (``<database id>-<yyyymmddthhmm>``, the window start). EventBridge Scheduler passes the scheduled
@@ -18,11 +19,13 @@ from botocore.exceptions import ClientError
 
 from backup_jobs.aws import ClientFactory, Job, RetryPolicy, error_code, with_backoff
 from backup_jobs.observability import MetricUnit, lambda_entry, metrics
+from backup_jobs.retention import retention_hours, tier_of
 from backup_jobs.settings import (
     TAG_ENVIRONMENT,
     TAG_JOB,
     TAG_PROJECT,
-    TAG_RETENTION,
+    TAG_RETENTION_HOURS,
+    TAG_TIER,
     TAG_WINDOW,
     Settings,
     optional_time,
@@ -55,12 +58,14 @@ def snapshot_identifier(database_id: str, window: datetime) -> str:
 
 
 def snapshot_tags(settings: Settings, window: datetime) -> list[dict[str, str]]:
+    tier = tier_of(window)
     return [
         {"Key": TAG_PROJECT, "Value": settings.project},
         {"Key": TAG_ENVIRONMENT, "Value": settings.environment},
         {"Key": TAG_JOB, "Value": JOB},
         {"Key": TAG_WINDOW, "Value": window.isoformat()},
-        {"Key": TAG_RETENTION, "Value": str(settings.retention_days)},
+        {"Key": TAG_TIER, "Value": tier},
+        {"Key": TAG_RETENTION_HOURS, "Value": str(retention_hours(settings, tier))},
     ]
 
 

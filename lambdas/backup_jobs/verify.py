@@ -7,6 +7,7 @@ manual, copies included) and, in the primary region, the instance's LatestRestor
 (point-in-time recovery). Replication: a canary object with the current time is written to the
 primary data bucket; each replica bucket's canary tells how old the newest replicated write is.
 A region without any recovery point publishes nothing: the alarm treats missing data as breaching.
+Both metrics carry exactly one dimension, ``Region`` (``put_metric``), the set the alarms name.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.metrics import single_metric
 from botocore.exceptions import ClientError
 
 from backup_jobs.aws import Job, error_code, with_backoff
-from backup_jobs.observability import MetricUnit, lambda_entry, logger
+from backup_jobs.observability import lambda_entry, logger, put_metric
 from backup_jobs.settings import NoOptions, Settings, parse_no_options
 from backup_jobs.snapshots import database_snapshots
 
@@ -33,14 +33,7 @@ parse = parse_no_options
 
 
 def publish(settings: Settings, name: str, region: str, seconds: float) -> None:
-    with single_metric(
-        name=name,
-        unit=MetricUnit.Seconds,
-        value=seconds,
-        namespace=settings.metric_namespace,
-        default_dimensions={"Region": region},
-    ):
-        pass
+    put_metric(settings.metric_namespace, name, "Seconds", seconds, {"Region": region})
 
 
 def recovery_points(job: Job) -> dict[str, datetime | None]:

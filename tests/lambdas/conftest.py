@@ -37,7 +37,10 @@ def settings(**overrides: Any) -> Settings:
         "copy_regions": (STANDBY,),
         "backup_key_alias": "alias/fdr-test-backup",
         "redis_group_id": None,
-        "retention_days": 30,
+        # every tier 30 days: the prune tests age snapshots in days around that one boundary
+        "hourly_retention_hours": 30 * 24,
+        "daily_retention_days": 30,
+        "monthly_retention_days": 30,
         "keep_newest": 2,
         "window_minutes": 60,
         "rpo_seconds": 3600,

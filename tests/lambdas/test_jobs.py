@@ -48,7 +48,8 @@ def test_snapshot_is_idempotent_per_window(aws):
     tags = boto3.client("rds", region_name=PRIMARY).describe_db_snapshots(SnapshotType="manual")[
         "DBSnapshots"
     ][0]
-    assert {t["Key"]: t["Value"] for t in tags["TagList"]}["retention-days"] == "30"
+    written = {t["Key"]: t["Value"] for t in tags["TagList"]}
+    assert (written["backup-tier"], written["retention-hours"]) == ("hourly", "720")
 
 
 def test_next_window_creates_a_new_snapshot(aws):

@@ -111,7 +111,7 @@ def test_prune_partial_failure_is_reported_and_resumed():
     stub = Stubber(rds)
     listing = {"DBSnapshots": [_snap("new"), _old("o1"), _old("o2"), _old("o3")]}
     stub.add_response("describe_db_snapshots", listing)
-    stub.add_client_error("delete_db_snapshot", "InvalidDBSnapshotState", http_status_code=400)
+    stub.add_client_error("delete_db_snapshot", "AccessDenied", http_status_code=403)
     stub.add_client_error("delete_db_snapshot", "ThrottlingException", http_status_code=400)
     stub.add_response("delete_db_snapshot", {}, {"DBSnapshotIdentifier": "o2"})
     stub.add_response("delete_db_snapshot", {}, {"DBSnapshotIdentifier": "o3"})

@@ -25,7 +25,8 @@ def test_primary_has_four_scheduled_jobs_and_standby_promotes(production: Synthe
         for function in _resources(template, "AWS::Lambda::Function").values():
             props = function["Properties"]
             assert props["Runtime"] == "python3.14"
-            assert props["ReservedConcurrentExecutions"] == 1
+            # none by default: new accounts reject reservations (config reserved_concurrency)
+            assert "ReservedConcurrentExecutions" not in props
             assert "DeadLetterConfig" in props
             assert ":017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-" in json.dumps(
                 props["Layers"]
@@ -80,8 +81,18 @@ def test_dlq_is_encrypted_and_alarmed(production: SynthesizedEnvironment):
         for a in alarms
         if a["Properties"].get("MetricName") == "RecoveryPointAgeSeconds"
     ]
-    assert {a["Threshold"] for a in rpo} == {production.config.backup.rpo_minutes * 60}
+    backup = production.config.backup
+    by_region = {a["Dimensions"][0]["Value"]: a["Threshold"] for a in rpo}
+    # RPO + snapshot cadence, plus the copy allowance where the recovery point is a copy
+    assert by_region == {
+        "us-east-1": (backup.rpo_minutes + backup.snapshot_window_minutes) * 60,
+        "us-west-2": (
+            backup.rpo_minutes + backup.snapshot_window_minutes + backup.copy_allowance_minutes
+        )
+        * 60,
+    }
     assert {a["TreatMissingData"] for a in rpo} == {"breaching"}
+    assert all([d["Name"] for d in a["Dimensions"]] == ["Region"] for a in rpo)
     # routed by the region's monitoring stack (test_monitoring.py pins that every one is)
     assert not any(a["Properties"].get("AlarmActions") for a in alarms)
 
@@ -102,6 +113,26 @@ def test_log_groups_keep_the_configured_retention_and_are_encrypted(
         for group in groups:
             assert group["Properties"]["RetentionInDays"] == days
             assert "KmsKeyId" in group["Properties"]
+
+
+def test_reserved_concurrency_is_a_config_option(tmp_path):
+    from aws_cdk import App
+
+    from infra.config import load_config
+    from infra.stack_factory import StackFactory
+    from infra.stacks.backup import BackupStack
+
+    config = load_config("development", environ={})
+    config = config.model_copy(
+        update={"backup": config.backup.model_copy(update={"reserved_concurrency": 1})}
+    )
+    app = App(outdir=str(tmp_path))
+    factory = StackFactory(app, config)
+    stack = factory.backup(config.primary_region, ())
+    assert isinstance(stack, BackupStack)
+    for job in stack.jobs.values():
+        function = job.function.node.default_child
+        assert stack.resolve(function.reserved_concurrent_executions) == 1
 
 
 def test_scheduler_role_may_only_invoke_the_scheduled_jobs(production: SynthesizedEnvironment):

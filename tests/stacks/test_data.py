@@ -1,4 +1,5 @@
-"""Data tier: PostgreSQL primary and cross-region replicas, Redis, the database and backup keys."""
+"""Data tier: PostgreSQL primary and cross-region replicas, Redis, the database key (and the
+backup key, which the storage stack holds)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from infra.config import RegionRole
 from tests.stacks.template_queries import resources, walk
 from tests.synth import SynthesizedEnvironment
 
@@ -239,16 +241,40 @@ def test_keys_rotate_and_carry_the_shared_aliases(any_env: SynthesizedEnvironmen
     env_name = any_env.config.name
     for region in any_env.config.regions:
         data = any_env.assertions("data", region)
-        data.resource_properties_count_is("AWS::KMS::Key", {"EnableKeyRotation": True}, 2)
-        for purpose in ("database", "backup"):
-            data.has_resource_properties(
+        data.resource_properties_count_is("AWS::KMS::Key", {"EnableKeyRotation": True}, 1)
+        data.has_resource_properties(
+            "AWS::KMS::Alias", {"AliasName": f"alias/fdr-{env_name}-database"}
+        )
+        storage = any_env.assertions("storage", region)
+        for purpose in ("storage", "backup"):
+            storage.has_resource_properties(
                 "AWS::KMS::Alias", {"AliasName": f"alias/fdr-{env_name}-{purpose}"}
             )
-        storage = any_env.assertions("storage", region)
-        storage.has_resource_properties(
-            "AWS::KMS::Alias", {"AliasName": f"alias/fdr-{env_name}-storage"}
-        )
-        storage.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+        storage.resource_properties_count_is("AWS::KMS::Key", {"EnableKeyRotation": True}, 2)
+
+
+def test_primary_replicates_its_automated_backups_into_the_standby(
+    any_env: SynthesizedEnvironment,
+):
+    config = any_env.config
+    primary = _only(any_env.template("data", config.primary_region), "AWS::RDS::DBInstance")
+    props = primary["Properties"]
+    days = config.backup.standby_backup_replication_days
+    standby = next(iter(config.regions_with_role(RegionRole.STANDBY)), None)
+    if not (standby and days):
+        assert not [k for k in props if k.startswith("AutomaticBackupReplication")]
+        return
+    assert props["AutomaticBackupReplicationRegion"] == standby
+    assert props["AutomaticBackupReplicationRetentionPeriod"] == days
+    # the standby's backup key by key ARN (the documented form), read from the standby's
+    # storage stack without an export, which therefore deploys before the primary database
+    reference = props["AutomaticBackupReplicationKmsKeyId"]["Fn::GetStackOutput"]
+    storage = any_env.stacks.names.stack_id("storage", standby)
+    assert (reference["StackName"], reference["Region"]) == (storage, standby)
+    output = any_env.templates[storage]["Outputs"][reference["OutputName"]]["Value"]
+    assert output["Fn::GetAtt"][0].startswith("BackupKey") and output["Fn::GetAtt"][1] == "Arn"
+    primary_data = any_env.stacks.names.stack_id("data", config.primary_region)
+    assert storage in any_env.manifest["artifacts"][primary_data]["dependencies"]
 
 
 def test_subnet_groups_use_the_isolated_data_subnets(any_env: SynthesizedEnvironment):

@@ -10,7 +10,7 @@ from tests.synth import SynthesizedEnvironment
 
 EXPECTED_SERVICES = {
     ("data", "DatabaseKey"): {"rds", "secretsmanager", "elasticache"},
-    ("data", "BackupKey"): {"rds"},
+    ("storage", "BackupKey"): {"rds"},
     ("storage", "StorageKey"): {"s3"},
 }
 

@@ -217,7 +217,7 @@ def test_verify_must_run_inside_the_rpo(tmp_path: Path):
 
 def test_production_carries_the_designs_backup_numbers():
     backup = load_config("production", environ={}).backup
-    assert backup.manual_snapshot_retention_days == 365
+    assert backup.retention.monthly_days == 365  # the design's 365-day retention: long tier
     assert backup.automated_backup_retention_days == 30
     assert (backup.rpo_minutes, backup.rto_minutes) == (60, 240)
     assert backup.prune_dry_run is False

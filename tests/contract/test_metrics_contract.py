@@ -1,0 +1,114 @@
+"""Alarm <-> emitter: every CloudWatch alarm on a custom namespace, in every synthesized template,
+selects a metric that a backup job really emits: same namespace, metric name, exact dimension
+set and dimension values. The jobs run in-process against moto, in the order the schedules run
+them, each with exactly the environment variables its template gives it (so Powertools sees the
+deployed POWERTOOLS_SERVICE_NAME); their embedded-metric-format lines are read from stdout."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from tests.contract.deployed_jobs import (
+    LambdaContext,
+    build_world,
+    deployed_environment,
+    deployed_jobs,
+    emitted_metrics,
+)
+from tests.stacks.template_queries import resources
+from tests.synth import SynthesizedEnvironment
+
+# Namespaces that AWS software publishes, not our code: nothing of ours can emit into them.
+PUBLISHED_BY_AWS = {
+    "ContainerInsights": "the CloudWatch agent of the amazon-cloudwatch-observability add-on",
+}
+RUN_ORDER = ("snapshot", "copy", "verify", "prune", "promote")
+
+Alarmed = tuple[str, str, str, frozenset[str], dict[str, str]]
+
+
+def _events(settings: Any) -> dict[str, dict[str, Any]]:
+    return {
+        "snapshot": {"scheduled_time": datetime.now(UTC).isoformat()},
+        "copy": {},
+        "verify": {},
+        "prune": {},
+        "promote": {"confirm": settings.standby_database_id, "reason": "contract test"},
+    }
+
+
+def custom_alarms(env: SynthesizedEnvironment) -> list[Alarmed]:
+    """(alarm, namespace, metric, dimension names, dimension values) of every alarm whose
+    namespace is not AWS/..., including metric-math alarms' MetricStat parts."""
+    found = []
+    for stack_id, template in env.templates.items():
+        for logical_id, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
+            props = alarm["Properties"]
+            metrics = [props] if "MetricName" in props else []
+            metrics += [
+                m["MetricStat"]["Metric"] for m in props.get("Metrics", []) if "MetricStat" in m
+            ]
+            for metric in metrics:
+                namespace = metric["Namespace"]
+                if namespace.startswith("AWS/") or namespace in PUBLISHED_BY_AWS:
+                    continue
+                dimensions = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+                found.append(
+                    (
+                        f"{stack_id}/{logical_id}",
+                        namespace,
+                        metric["MetricName"],
+                        frozenset(dimensions),
+                        dimensions,
+                    )
+                )
+    return found
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+def _run_every_job(env: SynthesizedEnvironment, capsys: pytest.CaptureFixture[str]) -> list[Any]:
+    jobs = sorted(deployed_jobs(env), key=lambda j: RUN_ORDER.index(j.job))
+    assert {j.job for j in jobs} >= {"snapshot", "copy", "prune", "verify"}
+    emitted = []
+    with mock_aws():
+        build_world(jobs[0].settings)
+        capsys.readouterr()
+        for job in jobs:
+            with deployed_environment(job) as module:
+                module.handler(_events(job.settings)[job.job], LambdaContext())
+            emitted += [(job.job, *m) for m in emitted_metrics(capsys.readouterr().out)]
+    return emitted
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+def test_every_custom_alarm_selects_an_emitted_metric(
+    any_env: SynthesizedEnvironment, capsys: pytest.CaptureFixture[str]
+):
+    alarms = custom_alarms(any_env)
+    assert alarms, "no alarm on a custom namespace: nothing to hold the jobs to"
+    emitted = _run_every_job(any_env, capsys)
+    assert emitted, "the jobs printed no embedded-metric-format line"
+    for alarm, namespace, name, dimension_names, values in alarms:
+        same_metric = [e for e in emitted if (e[1], e[2]) == (namespace, name)]
+        assert same_metric, f"{alarm}: no job emits {namespace} {name}"
+        same_set = [e for e in same_metric if e[3] == dimension_names]
+        assert same_set, (
+            f"{alarm}: alarms on {namespace} {name} with dimensions {sorted(dimension_names)}, "
+            f"but the jobs emit it with {sorted({tuple(sorted(e[3])) for e in same_metric})}: "
+            "the alarm would never receive a data point"
+        )
+        assert any(e[4] == values for e in same_set), (
+            f"{alarm}: no emitted {name} carries the dimension values {values} "
+            f"(emitted: {[e[4] for e in same_set]})"
+        )
+
+
+def test_namespaces_published_by_aws_are_not_ours(any_env: SynthesizedEnvironment):
+    namespaces = {
+        j.variables.get("POWERTOOLS_METRICS_NAMESPACE") for j in deployed_jobs(any_env)
+    } | {j.settings.metric_namespace for j in deployed_jobs(any_env)}
+    assert not namespaces & set(PUBLISHED_BY_AWS)
