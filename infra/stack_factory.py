@@ -372,7 +372,7 @@ class StackFactory:
         plan = RegionSwitchStack(
             self.app,
             self.names.stack_id("region-switch", standby),
-            description=f"{targets.plan_name}: ARC Region switch plan {' <-> '.join(targets.regions)}",
+            description=f"{targets.plan_name}: Region switch plan {' <-> '.join(targets.regions)}",
             recovery=self.config.recovery,
             targets=targets,
             plan_role_name=self.names.region_switch_role(),

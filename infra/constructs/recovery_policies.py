@@ -177,8 +177,6 @@ def verify(stack: Stack, t: PlanTargets, region: str) -> list[iam.PolicyStatemen
         iam.PolicyStatement(
             sid="ReadParameters",
             actions=["ssm:GetParameter"],
-            resources=_parameters(
-                stack, region, [t.app_parameters[0], t.ingress_dns_parameter]
-            ),
+            resources=_parameters(stack, region, [t.app_parameters[0], t.ingress_dns_parameter]),
         ),
     ]

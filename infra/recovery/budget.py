@@ -81,7 +81,9 @@ def rto_budget(recovery: RecoveryConfig, health_check: HealthCheckConfig) -> Rto
 def render(budget: RtoBudget, *, environment: str) -> str:
     width = max(len(line.step) for line in budget.lines)
     rows = [f"RTO budget of {environment} (an ESTIMATE, not a measurement; `make drill` measures)"]
-    rows += [f"  {line.step:<{width}}  {line.minutes:6.2f} min  {line.basis}" for line in budget.lines]
+    rows += [
+        f"  {line.step:<{width}}  {line.minutes:6.2f} min  {line.basis}" for line in budget.lines
+    ]
     verdict = "fits" if budget.fits else "DOES NOT FIT"
     rows.append(
         f"  {'total':<{width}}  {budget.total_minutes:6.2f} min  objective "

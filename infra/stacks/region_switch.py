@@ -101,9 +101,7 @@ class RegionSwitchStack(RegionalStack):
             "Plan",
             name=targets.plan_name,
             description=f"Failover and switchover between {primary} and {standby}",
-            execution_role=(
-                f"arn:{self.partition}:iam::{self.account}:role/{plan_role_name}"
-            ),
+            execution_role=(f"arn:{self.partition}:iam::{self.account}:role/{plan_role_name}"),
             recovery_approach="activePassive",
             regions=[primary, standby],
             primary_region=primary,
@@ -158,9 +156,7 @@ class RegionSwitchStack(RegionalStack):
             name=step.name,
             description=step.description,
             execution_block_type=block,
-            execution_block_configuration=arc.CfnPlan.ExecutionBlockConfigurationProperty(
-                **config
-            ),
+            execution_block_configuration=arc.CfnPlan.ExecutionBlockConfigurationProperty(**config),
         )
 
     def _scaling(self, step: PlanStep) -> arc.CfnPlan.EksResourceScalingConfigurationProperty:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from backup_jobs.aws import error_code
 from botocore.exceptions import ClientError
 
-from backup_jobs.aws import error_code
 from recovery_actions.event import RegionSwitchEvent
 from recovery_actions.step import StepContext, StepNotDone, database, is_writable, lambda_entry
 

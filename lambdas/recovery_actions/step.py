@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from backup_jobs.aws import ClientFactory, RetryPolicy, client_factory, with_backoff
@@ -27,7 +27,7 @@ class StepNotDone(RuntimeError):
 class StepContext:
     settings: RecoverySettings
     clients: ClientFactory
-    policy: RetryPolicy = RetryPolicy()
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
     on_retry: Callable[[str], None] = lambda code: None
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -58,9 +58,7 @@ def read_execution(ctx: StepContext, event: RegionSwitchEvent) -> Execution:
 
 
 def database(ctx: StepContext) -> dict[str, Any]:
-    found = ctx.call(
-        "rds", "describe_db_instances", DBInstanceIdentifier=ctx.settings.database_id
-    )
+    found = ctx.call("rds", "describe_db_instances", DBInstanceIdentifier=ctx.settings.database_id)
     return dict(found["DBInstances"][0])
 
 

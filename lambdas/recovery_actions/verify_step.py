@@ -45,22 +45,22 @@ def probe_https(
 ) -> int:
     """HTTP status of ``GET path`` from ``address`` with TLS verified for ``server_name``."""
     context = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection((address, port), timeout=timeout) as raw:
-        with context.wrap_socket(raw, server_hostname=server_name) as tls:
-            tls.sendall(
-                f"GET {path} HTTP/1.1\r\nHost: {server_name}\r\n"
-                "User-Agent: fdr-region-switch-verify\r\nConnection: close\r\n\r\n".encode()
-            )
-            head = tls.recv(1024).split(b"\r\n", 1)[0].decode("latin-1")
+    with (
+        socket.create_connection((address, port), timeout=timeout) as raw,
+        context.wrap_socket(raw, server_hostname=server_name) as tls,
+    ):
+        tls.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {server_name}\r\n"
+            "User-Agent: fdr-region-switch-verify\r\nConnection: close\r\n\r\n".encode()
+        )
+        head = tls.recv(1024).split(b"\r\n", 1)[0].decode("latin-1")
     parts = head.split()
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
         raise OSError(f"not an HTTP answer: {head!r}")
     return int(parts[1])
 
 
-def run(
-    event: RegionSwitchEvent, ctx: StepContext, probe: Probe = probe_https
-) -> dict[str, Any]:
+def run(event: RegionSwitchEvent, ctx: StepContext, probe: Probe = probe_https) -> dict[str, Any]:
     s = ctx.settings
     instance = database(ctx)
     if not is_writable(instance):

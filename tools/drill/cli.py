@@ -23,7 +23,9 @@ from tools.drill import render
 from tools.drill.executions import DrillError, find_plan, follow, recent, start
 
 ACCEPT_DATA_LOSS = "accept-data-loss"  # lambdas/recovery_actions/settings.py reads this marker
-PERMISSIONS = "arc-region-switch:ListPlansInRegion, StartPlanExecution, GetPlanExecution, ListPlanExecutions"
+PERMISSIONS = (
+    "arc-region-switch:ListPlansInRegion, StartPlanExecution, GetPlanExecution, ListPlanExecutions"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,7 +95,10 @@ def main(argv: Sequence[str], out: Any = None, err: Any = None, client: Any = No
             if args.output == "json":
                 print(render.as_json(summaries, budget), file=out)
             else:
-                print("\n\n".join(render.text(s, budget) for s in summaries) or "no executions", file=out)
+                print(
+                    "\n\n".join(render.text(s, budget) for s in summaries) or "no executions",
+                    file=out,
+                )
             return 0
         comment = f"drill via make drill ({args.mode})" + (
             f"; {ACCEPT_DATA_LOSS}" if args.accept_data_loss else ""
@@ -106,8 +111,15 @@ def main(argv: Sequence[str], out: Any = None, err: Any = None, client: Any = No
             comment=comment,
             token=str(uuid.uuid4()),
         )
-        progress = (lambda s: None) if args.output == "json" else (
-            lambda s: print(f"... {s.state}: " + ", ".join(f"{t.name} {t.status}" for t in s.steps), file=err)
+        progress = (
+            (lambda s: None)
+            if args.output == "json"
+            else (
+                lambda s: print(
+                    f"... {s.state}: " + ", ".join(f"{t.name} {t.status}" for t in s.steps),
+                    file=err,
+                )
+            )
         )
         summary = follow(
             client,
