@@ -95,20 +95,25 @@ class RecoveryConfig(StrictModel):
 
     @model_validator(mode="after")
     def _estimates_fit_timeouts(self) -> Self:
+        e, t = self.estimates, self.timeouts
         pairs = [
-            ("promote", self.estimates.promotion_minutes, self.timeouts.promote),
-            ("app_config", self.estimates.app_config_minutes, self.timeouts.app_config),
-            ("scale", self.estimates.node_scale_up_minutes, self.timeouts.scale),
-            ("verify", self.estimates.verification_minutes, self.timeouts.verify),
-        ]
+            ("timeouts.promote", t.promote, "estimates.promotion_minutes", e.promotion_minutes),
+            ("timeouts.app_config", t.app_config, "estimates.app_config_minutes",
+             e.app_config_minutes),
+            ("timeouts.scale", t.scale, "estimates.node_scale_up_minutes",
+             e.node_scale_up_minutes),
+            ("timeouts.verify", t.verify, "estimates.verification_minutes",
+             e.verification_minutes),
+        ]  # fmt: skip
         if self.approval is not None:
             pairs.append(
-                ("approval", self.approval.expected_minutes, self.approval.timeout_minutes)
-            )
-        for step, estimate, timeout in pairs:
+                ("approval.timeout_minutes", self.approval.timeout_minutes,
+                 "approval.expected_minutes", self.approval.expected_minutes)
+            )  # fmt: skip
+        for timeout_key, timeout, estimate_key, estimate in pairs:
             if estimate > timeout:
                 raise ValueError(
-                    f"timeouts.{step}: {timeout} min is shorter than the step's estimated worst "
-                    f"case ({estimate:g} min): the step would time out before it finishes"
+                    f"{timeout_key}: {timeout} min is shorter than {estimate_key} "
+                    f"({estimate:g} min): the step would time out before it finishes"
                 )
         return self
