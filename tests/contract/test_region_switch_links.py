@@ -118,14 +118,17 @@ def test_plan_role_access_entries_and_plan_name_one_role(staging):
         for r in resources(staging.template("recovery", STANDBY), "AWS::IAM::Role").values()
         if "RoleName" in r["Properties"]
     ]
-    (role_name,) = [n for n in roles if plan["ExecutionRole"].endswith(f":role/{n}")]
+    matching = [n for n in roles if plan["ExecutionRole"].endswith(f":role/{n}")]
+    assert matching == ["fdr-staging-region-switch"], (
+        f"the plan's execution role {plan['ExecutionRole']} is none of the roles the standby's "
+        f"recovery stack creates ({roles})"
+    )
     standby_entry, primary_entry = (
         next(iter(resources(staging.template("recovery", r), "AWS::EKS::AccessEntry").values()))
         for r in (STANDBY, PRIMARY)
     )
     assert primary_entry["Properties"]["PrincipalArn"] == plan["ExecutionRole"]
     assert "Fn::GetAtt" in standby_entry["Properties"]["PrincipalArn"]  # the role itself
-    assert role_name == "fdr-staging-region-switch"
     # The Lambdas accept only events of this plan.
     assert _settings(staging, STANDBY).plan_name == plan["Name"]
 
