@@ -29,15 +29,20 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)  # accept() wakes up to notice the end of the tests
     port = listener.getsockname()[1]
     requests: list[bytes] = []
+    stop = threading.Event()
 
     def serve() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 conn, _ = listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            conn.settimeout(5)
             try:
                 with context.wrap_socket(conn, server_side=True) as tls:
                     requests.append(tls.recv(4096))
@@ -48,8 +53,9 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield port, str(cert), requests
-    listener.close()
+    stop.set()
     thread.join(timeout=5)
+    listener.close()
 
 
 def test_probe_reads_the_status_with_sni_and_host_of_the_record(tls_server):
