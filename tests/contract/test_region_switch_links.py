@@ -35,6 +35,13 @@ def _functions(env: SynthesizedEnvironment, region: str) -> dict[str, dict[str, 
     }
 
 
+def _plan(env: SynthesizedEnvironment) -> dict[str, Any]:
+    (plan,) = resources(
+        env.template("region-switch", STANDBY), "AWS::ARCRegionSwitch::Plan"
+    ).values()
+    return dict(plan["Properties"])
+
+
 def _settings(env: SynthesizedEnvironment, region: str) -> RecoverySettings:
     (props, *_) = _functions(env, region).values()
     return RecoverySettings.from_mapping(
@@ -106,13 +113,7 @@ def test_app_config_writes_the_parameters_created_in_the_primary(staging):
 
 
 def test_plan_role_access_entries_and_plan_name_one_role(staging):
-    plan = next(
-        iter(
-            resources(
-                staging.template("region-switch", STANDBY), "AWS::ARCRegionSwitch::Plan"
-            ).values()
-        )
-    )["Properties"]
+    plan = _plan(staging)
     roles = [
         r["Properties"]["RoleName"]
         for r in resources(staging.template("recovery", STANDBY), "AWS::IAM::Role").values()
@@ -134,13 +135,7 @@ def test_plan_role_access_entries_and_plan_name_one_role(staging):
 
 
 def test_cluster_names_the_plan_scales_are_the_clusters_compute_creates(staging):
-    plan = next(
-        iter(
-            resources(
-                staging.template("region-switch", STANDBY), "AWS::ARCRegionSwitch::Plan"
-            ).values()
-        )
-    )["Properties"]
+    plan = _plan(staging)
     (scale,) = [
         s for s in plan["Workflows"][0]["Steps"] if s["ExecutionBlockType"] == "EKSResourceScaling"
     ]
