@@ -243,3 +243,41 @@ def test_deploy_order(staging: SynthesizedEnvironment):
     } <= plan_deps
     for region in (PRIMARY, STANDBY):
         assert f"fdr-staging-compute-{region}" in deps[f"fdr-staging-recovery-{region}"]
+
+
+def test_alarm_trigger_only_when_configured(tmp_path):
+    """With recovery.trigger_on_region_unhealthy the primary's composite alarm starts a
+    failover to the standby, and the execution role may read that one alarm."""
+    from aws_cdk import Stack
+    from aws_cdk.assertions import Template
+
+    from infra.cdk_context import new_app
+    from infra.constructs import recovery_policies
+    from infra.stack_factory import StackFactory
+    from tests.unit.config_helpers import load_mutated
+
+    def trigger(data: dict[str, Any]) -> None:
+        data["recovery"]["trigger_on_region_unhealthy"] = True
+        data["recovery"]["trigger_min_delay_minutes"] = 240
+
+    config = load_mutated(tmp_path, trigger, "staging")
+    factory = StackFactory(new_app(), config)
+    plan = Template.from_stack(factory.region_switch([])).to_json()
+    (props,) = [r["Properties"] for r in resources(plan, "AWS::ARCRegionSwitch::Plan").values()]
+    alarm = "arn:aws:cloudwatch:us-east-1:222222222222:alarm:fdr-staging-us-east-1-region-unhealthy"
+    assert props["AssociatedAlarms"] == {
+        "primary-region-unhealthy": {"AlarmType": "trigger", "ResourceIdentifier": alarm}
+    }
+    assert props["Triggers"] == [
+        {
+            "Action": "activate",
+            "Conditions": [{"AssociatedAlarmName": "primary-region-unhealthy", "Condition": "red"}],
+            "Description": "Fail over to us-west-2 when us-east-1 is unhealthy",
+            "MinDelayMinutesBetweenExecutions": 240,
+            "TargetRegion": STANDBY,
+        }
+    ]
+    stack = Stack(new_app(), "Probe", env={"account": "222222222222", "region": STANDBY})
+    statements = recovery_policies.plan_role(stack, factory.plan_targets())
+    (read,) = [s for s in statements if s.sid == "ReadTriggerAlarm"]
+    assert stack.resolve(read.to_statement_json())["Resource"] == alarm
