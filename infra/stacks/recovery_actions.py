@@ -39,11 +39,12 @@ from infra.stacks.backup import LAMBDAS, POWERTOOLS_ACCOUNT, RUNTIME
 from infra.stacks.base import RegionalStack
 
 WRITER_PARAMETER, CACHE_PARAMETER = "writer-database-endpoint", "cache-endpoint"
-_STATEMENTS = {
-    PROMOTE: policies.promote,
-    APP_CONFIG: policies.app_config,
-    DNS: policies.dns,
-    VERIFY: policies.verify,
+# Step -> (handler in lambdas/recovery_actions, its least-privilege statements).
+_STEPS = {
+    PROMOTE: ("recovery_actions.promote_step.handler", policies.promote),
+    APP_CONFIG: ("recovery_actions.app_config.handler", policies.app_config),
+    DNS: ("recovery_actions.dns_step.handler", policies.dns),
+    VERIFY: ("recovery_actions.verify_step.handler", policies.verify),
 }
 
 
@@ -89,14 +90,12 @@ class RecoveryActionsStack(RegionalStack):
         }
         self.functions: dict[str, BackupJob] = {}
         for step, function_name in targets.functions.items():
-            module = {PROMOTE: "promote_step", DNS: "dns_step", VERIFY: "verify_step"}.get(
-                step, step.replace("-", "_")
-            )
+            handler, statements = _STEPS[step]
             self.functions[step] = BackupJob(
                 self,
                 "".join(part.capitalize() for part in step.split("-")),
                 function_name=function_name,
-                handler=f"recovery_actions.{module}.handler",
+                handler=handler,
                 code=code,
                 runtime=RUNTIME,
                 architecture=(
@@ -113,7 +112,7 @@ class RecoveryActionsStack(RegionalStack):
                 dead_letter_queue=self.dead_letters,
                 # Region switch invokes synchronously and re-runs the step itself.
                 async_retries=0,
-                statements=_STATEMENTS[step](self, targets, self.region),
+                statements=statements(self, targets, self.region),
                 removal_policy=RemovalPolicy.DESTROY,
             )
 
