@@ -1,7 +1,8 @@
-"""Generates the configuration reference (docs/configuration.md) from the model's field descriptions.
+"""Generates the configuration reference (docs/configuration.md) from the model's field
+descriptions.
 
     python -m infra.config.reference          # print the Markdown table
-    python -m infra.config.reference --write  # rewrite the section of docs/configuration.md in place
+    python -m infra.config.reference --write  # rewrite its section of docs/configuration.md
 
 tests/unit/test_config_reference.py fails when docs/configuration.md and the model disagree.
 """

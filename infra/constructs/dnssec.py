@@ -12,7 +12,7 @@ class ZoneSigning(Construct):
     """Route 53 requires an asymmetric ECC_NIST_P256 SIGN_VERIFY key in us-east-1. The
     KeySigningKey construct adds the key policy Route 53 needs (``dnssec-route53`` may
     DescribeKey, GetPublicKey and Sign for this zone only, and CreateGrant for AWS resources).
-    After the first deploy, publish the DS record at the parent domain (see docs/tiers.md, Global DNS)."""
+    After the first deploy, publish the DS record at the parent domain (docs/tiers.md, DNS)."""
 
     def __init__(
         self,

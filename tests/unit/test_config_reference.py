@@ -1,4 +1,4 @@
-"""The configuration reference (docs/configuration.md) is generated from the model and must stay in sync."""
+"""docs/configuration.md is generated from the model and must stay in sync with it."""
 
 from __future__ import annotations
 

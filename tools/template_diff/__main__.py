@@ -1,4 +1,4 @@
-"""``python -m tools.template_diff --base <ref>``: see docs/operations.md, "Reviewing a pull request".
+"""``python -m tools.template_diff --base <ref>``: docs/operations.md, "Reviewing a pull request".
 
 Exit status: 0 no template change, 1 changes, 2 a stateful resource would be replaced or
 removed and ``--fail-on-replace`` was given, 3 an error (bad ref, failed synth, bad usage).
