@@ -151,3 +151,23 @@ def test_cluster_names_the_plan_scales_are_the_clusters_compute_creates(staging)
             iter(resources(staging.template("recovery", region), "AWS::EKS::AccessEntry").values())
         )
         assert entry["Properties"]["ClusterName"] == name
+
+
+def test_trigger_alarm_is_the_composite_alarm_the_monitoring_stack_creates(staging, tmp_path):
+    """With the trigger on, the plan names the primary's region-unhealthy composite alarm."""
+    from infra.cdk_context import new_app
+    from infra.stack_factory import StackFactory
+    from tests.unit.config_helpers import load_mutated
+
+    def trigger(data: dict[str, Any]) -> None:
+        data["recovery"]["trigger_on_region_unhealthy"] = True
+
+    config = load_mutated(tmp_path, trigger, "staging")
+    alarm = StackFactory(new_app(), config).plan_targets().trigger_alarm
+    composites = {
+        a["Properties"]["AlarmName"]
+        for a in resources(
+            staging.template("monitoring", PRIMARY), "AWS::CloudWatch::CompositeAlarm"
+        ).values()
+    }
+    assert alarm in composites, (alarm, composites)
