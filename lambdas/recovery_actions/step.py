@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from backup_jobs.aws import ClientFactory, RetryPolicy, client_factory, with_backoff
-from backup_jobs.observability import logger, retry_logger
+from backup_jobs.observability import logger, metrics, retry_logger
 from backup_jobs.settings import EventError
 
 from recovery_actions.event import RegionSwitchEvent, parse
@@ -91,6 +91,7 @@ def lambda_entry(
 ) -> Callable[[Any, Any], dict[str, Any]]:
     """The handler of a step: validate the event (no AWS call for a bad one), run, log."""
 
+    @metrics.log_metrics  # flushes the Throttled count of the back-off, if any
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: Any, context: Any) -> dict[str, Any]:
         logger.append_keys(step=name)

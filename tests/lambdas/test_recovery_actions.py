@@ -443,6 +443,8 @@ class LambdaContext:
     aws_request_id = "req-1"
 
 
+# A run that was never throttled publishes no metric; Powertools warns about exactly that.
+@pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 def test_handler_runs_the_step_for_the_documented_event(aws, monkeypatch):
     finish_promotion()
     monkeypatch.setenv("RECOVERY_SETTINGS", json.dumps(recovery_settings().__dict__))
@@ -451,6 +453,7 @@ def test_handler_runs_the_step_for_the_documented_event(aws, monkeypatch):
     assert report["result"] == "writable"
 
 
+@pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 def test_handler_rejects_another_plans_event_without_aws_calls(monkeypatch):
     monkeypatch.setenv("RECOVERY_SETTINGS", json.dumps(recovery_settings().__dict__))
 
