@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Pinned CLI, no update notices or telemetry prompts in CI logs.
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy versions
+.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy versions rto drill drill-report
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -50,6 +50,20 @@ cdk-diff: install
 ## Deploy every stack of ENV (needs credentials and `cdk bootstrap`; CI gates it by environment).
 deploy: install
 	$(CDK) deploy --all --app "$(CDK_APP)" -c env=$(ENV) --require-approval never
+
+## The RTO budget of ENV's Region switch plan: worst case per step against the objective (estimate).
+rto: install
+	$(PY) -m tools.rto --env $(ENV)
+
+## A switchover drill of ENV's Region switch plan (needs AWS credentials): follows it, prints each
+## step's duration and the total against the objective. OUTPUT=json, DRILL_ARGS="--to us-east-1".
+OUTPUT ?= text
+drill: install
+	$(PY) -m tools.drill start --env $(ENV) --output $(OUTPUT) $(DRILL_ARGS)
+
+## The last executions of ENV's plan, read back (needs AWS credentials).
+drill-report: install
+	$(PY) -m tools.drill report --env $(ENV) --output $(OUTPUT) $(DRILL_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -21,6 +21,8 @@ from infra.stacks.data import DataStack
 from infra.stacks.dns import DnsStack
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
+from infra.stacks.recovery_actions import RecoveryActionsStack
+from infra.stacks.region_switch import RegionSwitchStack
 from infra.stacks.storage import StorageStack
 
 
@@ -41,6 +43,8 @@ class AppStacks:
     names: Names
     regions: dict[str, RegionStacks] = field(default_factory=dict)
     dns: DnsStack | None = None
+    recovery: dict[str, RecoveryActionsStack] = field(default_factory=dict)
+    region_switch: RegionSwitchStack | None = None
 
 
 def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
@@ -84,6 +88,20 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
         )
 
     stacks.dns = factory.dns({region: r.compute for region, r in stacks.regions.items()})
+
+    # Failover between the primary and the standby: an ARC Region switch plan. The standby's
+    # recovery stack holds the plan's role, so it deploys before the primary's.
+    standbys = config.regions_with_role(RegionRole.STANDBY)
+    if standbys:
+        for region in (standbys[0], config.primary_region):
+            regional = stacks.regions[region]
+            stacks.recovery[region] = factory.recovery_actions(
+                region, data=regional.data, compute=regional.compute
+            )
+        stacks.recovery[config.primary_region].add_stack_dependency(stacks.recovery[standbys[0]])
+        stacks.region_switch = factory.region_switch(
+            [*stacks.recovery.values(), stacks.dns, primary.monitoring]
+        )
 
     for key, value in {
         "project": config.project,

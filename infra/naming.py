@@ -52,3 +52,21 @@ class Names:
 
     def alb_log_bucket(self, account: str, region: str) -> str:
         return self.resource("alb-logs", account, region)
+
+    # Region switch (infra/stacks/region_switch.py, infra/stacks/recovery_actions.py).
+
+    def region_switch_plan(self) -> str:
+        """Name of the ARC Region switch plan (at most 32 characters, letters, digits, hyphens)."""
+        return self.resource("dr")[:32]
+
+    def region_switch_role(self) -> str:
+        """The plan's execution role: IAM is global, one name addresses it from both regions."""
+        return self.resource("region-switch")
+
+    def recovery_function(self, step: str) -> str:
+        """A custom-action Lambda of the plan; the same name in the primary and the standby."""
+        return self.resource("recovery", step)
+
+    def app_parameter(self, key: str) -> str:
+        """``/fdr/<env>/app/<key>``: where applications find the writer database and the cache."""
+        return self.ssm_parameter("app", key)

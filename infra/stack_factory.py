@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import App, RemovalPolicy
+from aws_cdk import App, RemovalPolicy, Stack
 
 from infra.config import EnvironmentConfig, RegionRole
 from infra.constructs import tiered_vpc
 from infra.constructs.backup_policies import BackupTargets
 from infra.constructs.data_bucket import ReplicationTarget
 from infra.constructs.postgres import Replica
+from infra.constructs.recovery_policies import PlanTargets
 from infra.constructs.region_health import BackupAlarms
 from infra.constructs.watched import Cache, Database, Ingress
 from infra.nag import backup as backup_nag
@@ -23,14 +24,22 @@ from infra.nag import data as data_nag
 from infra.nag import dns as dns_nag
 from infra.nag import monitoring as monitoring_nag
 from infra.nag import network as network_nag
+from infra.nag import recovery as recovery_nag
 from infra.nag import storage as storage_nag
 from infra.naming import Names
+from infra.recovery.steps import FUNCTIONS
 from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
+from infra.stacks.recovery_actions import (
+    CACHE_PARAMETER,
+    WRITER_PARAMETER,
+    RecoveryActionsStack,
+)
+from infra.stacks.region_switch import RegionSwitchStack
 from infra.stacks.storage import StorageStack
 
 
@@ -275,6 +284,110 @@ class StackFactory:
             # The compute stack publishes the ALB's SSM parameters that the DNS stack reads.
             dns.add_stack_dependency(ingress[region])
         return dns
+
+    # Recovery: the ARC Region switch plan between the primary and the standby ---------------
+
+    def plan_targets(self) -> PlanTargets:
+        config, names = self.config, self.names
+        primary = config.primary_region
+        standby = config.regions_with_role(RegionRole.STANDBY)[0]
+        regions = (primary, standby)
+        return PlanTargets(
+            plan_name=names.region_switch_plan(),
+            regions=regions,
+            functions={step: names.recovery_function(step) for step in FUNCTIONS},
+            cluster_names={r: names.cluster_name(r) for r in regions},
+            database_ids={r: names.database_identifier(r) for r in regions},
+            redis_group_ids={r: names.redis_group_id(r) for r in regions},
+            app_parameters=(
+                names.app_parameter(WRITER_PARAMETER),
+                names.app_parameter(CACHE_PARAMETER),
+            ),
+            ingress_dns_parameter=names.ssm_parameter("ingress", "alb-dns-name"),
+            hosted_zone_id=config.dns.hosted_zone_id,
+            trigger_alarm=(
+                f"{names.resource(primary)}-region-unhealthy"
+                if config.recovery.trigger_on_region_unhealthy
+                else None
+            ),
+        )
+
+    def recovery_actions(
+        self, region: str, *, data: DataStack, compute: ComputeStack
+    ) -> RecoveryActionsStack:
+        """The plan's custom-action Lambdas (and access entry) in one of the two plan regions."""
+        config, names = self.config, self.names
+        role = config.regions[region].role
+        targets = self.plan_targets()
+        deploy_time_endpoints = None
+        if role is RegionRole.PRIMARY:
+            deploy_time_endpoints = (
+                data.database.instance.attr_endpoint_address,
+                data.cache.group.attr_primary_end_point_address,
+            )
+        actions = RecoveryActionsStack(
+            self.app,
+            names.stack_id("recovery", region),
+            description=f"{names.resource('recovery')} ({role}): Region switch plan steps",
+            role="primary" if role is RegionRole.PRIMARY else "standby",
+            recovery=config.recovery,
+            backup=config.backup,
+            targets=targets,
+            plan_role_name=names.region_switch_role(),
+            settings={
+                "project": config.project,
+                "environment": config.name,
+                "account": config.account,
+                "region": region,
+                "plan_name": targets.plan_name,
+                "primary_region": config.primary_region,
+                "database_id": targets.database_ids[region],
+                "redis_group_id": targets.redis_group_ids[region],
+                "writer_parameter": targets.app_parameters[0],
+                "cache_parameter": targets.app_parameters[1],
+                "ingress_dns_parameter": targets.ingress_dns_parameter,
+                "hosted_zone_id": config.dns.hosted_zone_id,
+                "record_name": f"{config.dns.application_record}.{config.dns.domain}",
+                # The path Route 53 probes on every ALB: the smoke test asks the same question.
+                "smoke_test_path": config.dns.health_check.path,
+                "https_port": config.network.ports.https,
+                "promote_max_lag_seconds": config.backup.promote_max_replica_lag_seconds,
+                "promoted_backup_retention_days": config.backup.automated_backup_retention_days,
+                "step_wait_seconds": config.recovery.step_wait_seconds,
+                "retry_mode": config.backup.retry_mode,
+                "retry_max_attempts": config.backup.retry_max_attempts,
+            },
+            jobs_key_alias=names.kms_alias("recovery-jobs"),
+            deploy_time_endpoints=deploy_time_endpoints,
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        recovery_nag.acknowledge_actions(actions)
+        # The access entry needs the cluster; the deploy-time parameters read the data stack.
+        actions.add_stack_dependency(compute)
+        actions.add_stack_dependency(data)
+        return actions
+
+    def region_switch(self, after: list[Stack]) -> RegionSwitchStack:
+        """The plan, in the standby region, after every stack whose names it references."""
+        targets = self.plan_targets()
+        standby = targets.regions[1]
+        plan = RegionSwitchStack(
+            self.app,
+            self.names.stack_id("region-switch", standby),
+            description=f"{targets.plan_name}: Region switch plan {' <-> '.join(targets.regions)}",
+            recovery=self.config.recovery,
+            targets=targets,
+            plan_role_name=self.names.region_switch_role(),
+            approver_role_name=self.names.resource("region-switch-approver"),
+            account=self.config.account,
+            region=standby,
+            termination_protection=self.config.deletion_protection,
+        )
+        recovery_nag.acknowledge_plan(plan)
+        for stack in after:
+            plan.add_stack_dependency(stack)
+        return plan
 
 
 def backup_targets(config: EnvironmentConfig, names: Names) -> BackupTargets:

@@ -16,8 +16,10 @@ from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
+from infra.config.recovery import RecoveryConfig
 from infra.config.tls import describe_versions, route53_can_negotiate
 from infra.network_acl_rules import MAX_RULES_PER_DIRECTION, largest_direction, tier_rules
+from infra.recovery.budget import rto_budget
 
 
 class RegionConfig(StrictModel):
@@ -61,6 +63,8 @@ class EnvironmentConfig(StrictModel):
     """Backup and DR jobs (snapshot, copy, prune, verify, promote) of the backup tier."""
     monitoring: MonitoringConfig
     """Observability tier: AMP, Container Insights, X-Ray, Grafana, alarms and their topic."""
+    recovery: RecoveryConfig = RecoveryConfig()
+    """ARC Region switch plan between the primary and the standby region (none without one)."""
 
     @property
     def primary_region(self) -> str:
@@ -154,5 +158,31 @@ class EnvironmentConfig(StrictModel):
                 "Route 53 HTTPS health checks (dns.health_check) negotiate TLS 1.0-1.2: every "
                 "check would fail and DNS failover would never happen; use a policy that also "
                 "offers TLS 1.2, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _recovery_plan_can_meet_its_objective(self) -> Self:
+        if not self.regions_with_role(RegionRole.STANDBY):
+            return self  # no standby, no plan
+        budget = rto_budget(self.recovery, self.dns.health_check)
+        if not budget.fits:
+            raise ValueError(
+                f"recovery.rto_minutes: the objective ({self.recovery.rto_minutes} min) is "
+                f"below the plan's estimated worst case of {budget.summary()}: raise the "
+                "objective or shorten the steps (`make rto` shows the budget)"
+            )
+        if self.recovery.rto_minutes > self.backup.rto_minutes:
+            raise ValueError(
+                f"recovery.rto_minutes: {self.recovery.rto_minutes} min is above "
+                f"backup.rto_minutes ({self.backup.rto_minutes} min), the recovery target the "
+                "plan is part of"
+            )
+        lambda_seconds = self.backup.timeout_seconds
+        if self.recovery.step_wait_seconds > lambda_seconds - 30:
+            raise ValueError(
+                f"recovery.step_wait_seconds: {self.recovery.step_wait_seconds} s leaves less "
+                f"than 30 s of the Lambda timeout (backup.timeout_seconds {lambda_seconds} s): "
+                "a step would be killed before it reports"
             )
         return self

@@ -1,0 +1,101 @@
+"""``verify`` step: a smoke test of the region the plan activated.
+
+What it checks, and what it does not:
+- the database: this region's instance is standalone (not a read replica) and available, i.e.
+  RDS accepts writes to it. It does NOT write a canary row: RDS for PostgreSQL has no Data API
+  (that is Aurora only) and the Lambda runtime has no PostgreSQL driver; a real write needs a
+  driver, VPC access and the database credentials, which this control-plane function does not
+  get on purpose.
+- the application configuration: the writer parameter holds this instance's endpoint.
+- the ingress: HTTPS GET of ``smoke_test_path`` on this region's ALB (its DNS name from the
+  compute tier's SSM parameter), with SNI and Host set to the application record so the
+  certificate is checked for the name users reach; a 2xx or 3xx answer passes. Retried within
+  the step's wait while the new targets turn healthy.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+from recovery_actions.event import RegionSwitchEvent
+from recovery_actions.step import (
+    StepContext,
+    StepNotDone,
+    database,
+    is_writable,
+    lambda_entry,
+    wait_until,
+)
+
+NAME = "verify"
+Probe = Callable[[str, str, int, str], int]
+
+
+def probe_https(
+    address: str,
+    server_name: str,
+    port: int,
+    path: str,
+    *,
+    timeout: float = 5.0,
+    cafile: str | None = None,
+) -> int:
+    """HTTP status of ``GET path`` from ``address`` with TLS verified for ``server_name``."""
+    context = ssl.create_default_context(cafile=cafile)
+    with (
+        socket.create_connection((address, port), timeout=timeout) as raw,
+        context.wrap_socket(raw, server_hostname=server_name) as tls,
+    ):
+        tls.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {server_name}\r\n"
+            "User-Agent: fdr-region-switch-verify\r\nConnection: close\r\n\r\n".encode()
+        )
+        head = tls.recv(1024).split(b"\r\n", 1)[0].decode("latin-1")
+    parts = head.split()
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise OSError(f"not an HTTP answer: {head!r}")
+    return int(parts[1])
+
+
+def run(event: RegionSwitchEvent, ctx: StepContext, probe: Probe = probe_https) -> dict[str, Any]:
+    s = ctx.settings
+    instance = database(ctx)
+    if not is_writable(instance):
+        raise StepNotDone(f"{s.database_id} is not writable ({instance.get('DBInstanceStatus')})")
+    endpoint = str(instance["Endpoint"]["Address"])
+    writer = ctx.call("ssm", "get_parameter", Name=s.writer_parameter)["Parameter"]["Value"]
+    if writer != endpoint:
+        raise RuntimeError(
+            f"{s.writer_parameter} is {writer!r}, not this region's writer {endpoint!r}: the "
+            "app-configuration step has not applied"
+        )
+    alb = ctx.call("ssm", "get_parameter", Name=s.ingress_dns_parameter)["Parameter"]["Value"]
+    last: list[str] = ["no answer yet"]
+
+    def healthy() -> int | None:
+        try:
+            status = probe(alb, s.record_name, s.https_port, s.smoke_test_path)
+        except OSError as err:  # ssl.SSLError and socket timeouts are OSErrors
+            last[0] = f"{type(err).__name__}: {err}"
+            return None
+        last[0] = f"HTTP {status}"
+        return status if 200 <= status < 400 else None
+
+    status = wait_until(
+        ctx,
+        healthy,
+        lambda: f"https://{s.record_name}{s.smoke_test_path} via {alb} is not healthy ({last[0]})",
+    )
+    return {
+        "region": s.region,
+        "database": {"instance": s.database_id, "writable": True, "endpoint": endpoint},
+        "writer_parameter": writer,
+        "ingress": {"alb": alb, "path": s.smoke_test_path, "status": status},
+        "canary_write": "not performed (no Data API for RDS PostgreSQL, no driver in the runtime)",
+    }
+
+
+handler = lambda_entry(NAME, run)
