@@ -52,3 +52,8 @@ class Names:
 
     def alb_log_bucket(self, account: str, region: str) -> str:
         return self.resource("alb-logs", account, region)
+
+    def object_replicator_role(self, region: str) -> str:
+        """IAM role of the object replication functions; its ARN is the subject of their AWS
+        web identity tokens, which the Azure managed identity's federated credential trusts."""
+        return self.resource("object-replicator", region)

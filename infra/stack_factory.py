@@ -23,6 +23,7 @@ from infra.nag import data as data_nag
 from infra.nag import dns as dns_nag
 from infra.nag import monitoring as monitoring_nag
 from infra.nag import network as network_nag
+from infra.nag import replication as replication_nag
 from infra.nag import storage as storage_nag
 from infra.naming import Names
 from infra.stacks.backup import BackupStack
@@ -31,6 +32,7 @@ from infra.stacks.data import DataStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
+from infra.stacks.replication import ReplicationStack
 from infra.stacks.storage import StorageStack
 
 
@@ -134,6 +136,7 @@ class StackFactory:
             storage_key_alias=self.names.kms_alias("storage"),
             replication_targets=targets,
             removal_policy=self.removal_policy,
+            event_bridge=self.replicates_objects(region),
             **self._common(region),
         )
         storage_nag.acknowledge_findings(
@@ -198,6 +201,33 @@ class StackFactory:
             backup.add_stack_dependency(stack)
         return backup
 
+    def replicates_objects(self, region: str) -> bool:
+        return self.config.object_replication.enabled and region == self.config.replication_region
+
+    def replication(self, region: str, storage: StorageStack) -> ReplicationStack:
+        """Objects of this region's data bucket to Azure Blob (see ``replicates_objects``)."""
+        role = self.config.regions[region].role
+        replication = ReplicationStack(
+            self.app,
+            self.names.stack_id("replication", region),
+            description=f"{self.names.resource('replication')} ({role}): S3 objects to Azure Blob",
+            replication=self.config.object_replication,
+            settings=replication_settings(self.config, self.names, region),
+            source_bucket=self.names.data_bucket(self.config.account, region),
+            storage_key_alias=self.names.kms_alias("storage"),
+            role_name=self.names.object_replicator_role(region),
+            resource_prefix=self.names.resource("replication"),
+            key_alias=self.names.kms_alias("replication"),
+            powertools_layer_version=self.config.backup.powertools_layer_version,
+            architecture=self.config.backup.architecture,
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        replication_nag.acknowledge_findings(replication)
+        # The rule reads the bucket's events: the bucket (and its EventBridge switch) first.
+        replication.add_stack_dependency(storage)
+        return replication
+
     def monitoring(
         self,
         region: str,
@@ -206,16 +236,21 @@ class StackFactory:
         data: DataStack,
         compute: ComputeStack,
         backup: BackupStack | None,
+        replication: ReplicationStack | None = None,
     ) -> MonitoringStack:
         """Watches the constructs of this region's other stacks (exports inside one region)."""
         role = self.config.regions[region].role
         backup_alarms = None
-        if backup is not None:
-            rpo = {k: a for k, a in backup.alarms.items() if k.startswith("Rpo")}
+        if backup is not None or replication is not None:
+            alarms = backup.alarms if backup else {}
+            rpo = {k: a for k, a in alarms.items() if k.startswith("Rpo")}
+            # The objects RPO counts like a recovery point; failing replication machinery like
+            # a failing backup job.
             backup_alarms = BackupAlarms(
-                rpo=list(rpo.values()),
-                others=[a for k, a in backup.alarms.items() if k not in rpo]
-                + [job.errors_alarm for job in backup.jobs.values()],
+                rpo=list(rpo.values()) + ([replication.lag_alarm] if replication else []),
+                others=[a for k, a in alarms.items() if k not in rpo]
+                + ([job.errors_alarm for job in backup.jobs.values()] if backup else [])
+                + (replication.other_alarms if replication else []),
             )
         monitoring = MonitoringStack(
             self.app,
@@ -295,3 +330,30 @@ def backup_targets(config: EnvironmentConfig, names: Names) -> BackupTargets:
             r: names.data_bucket(config.account, r) for r in config.regions if r != primary
         },
     )
+
+
+def replication_settings(config: EnvironmentConfig, names: Names, region: str) -> dict[str, Any]:
+    """What the replication functions read from REPLICATION_SETTINGS (and ``azure_dr`` builds
+    the same way for a backfill): lambdas/object_replication/settings.py is the other side."""
+    r = config.object_replication
+    mib = 1024 * 1024
+    return {
+        "source_bucket": names.data_bucket(config.account, region),
+        "source_region": region,
+        "blob_endpoint": r.endpoint,
+        "container": r.container,
+        "tenant_id": r.tenant_id,
+        "client_id": r.client_id,
+        "authority_host": r.authority_host,
+        "token_audience": r.token_audience,
+        "signing_algorithm": r.signing_algorithm,
+        "token_duration_seconds": r.token_duration_seconds,
+        "single_put_max_bytes": r.single_put_max_mib * mib,
+        "block_bytes": r.block_size_mib * mib,
+        "presign_seconds": r.presigned_url_minutes * 60,
+        "delete_delay_days": r.delete_delay_days,
+        "rpo_seconds": r.rpo_minutes * 60,
+        "metric_namespace": "FDR/Replication",
+        "retry_mode": config.backup.retry_mode,
+        "retry_max_attempts": config.backup.retry_max_attempts,
+    }

@@ -16,6 +16,7 @@ from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
+from infra.config.replication import ObjectReplicationConfig
 
 
 class RegionConfig(StrictModel):
@@ -59,6 +60,14 @@ class EnvironmentConfig(StrictModel):
     """Backup and DR jobs (snapshot, copy, prune, verify, promote) of the backup tier."""
     monitoring: MonitoringConfig
     """Observability tier: AMP, Container Insights, X-Ray, Grafana, alarms and their topic."""
+    object_replication: ObjectReplicationConfig = ObjectReplicationConfig()
+    """S3 objects to Azure Blob (``replication`` stack, ``azure_dr replicate objects``)."""
+
+    @property
+    def replication_region(self) -> str:
+        """Where object replication runs: the standby (its replica bucket; the primary is not
+        loaded), or the primary when there is no standby (development)."""
+        return next(iter(self.regions_with_role(RegionRole.STANDBY)), self.primary_region)
 
     @property
     def primary_region(self) -> str:
@@ -112,6 +121,17 @@ class EnvironmentConfig(StrictModel):
     @model_validator(mode="after")
     def _dns_points_at_configured_regions(self) -> Self:
         self.dns.check_regions({r: c.role for r, c in self.regions.items()})
+        return self
+
+    @model_validator(mode="after")
+    def _replication_container_exists(self) -> Self:
+        container = self.object_replication.container
+        if self.object_replication.enabled and container not in self.azure.storage.containers:
+            raise ValueError(
+                f"object_replication.container: {container!r} is not one of "
+                f"azure.storage.containers {self.azure.storage.containers}: the footprint would "
+                "not create it"
+            )
         return self
 
     @model_validator(mode="after")

@@ -2,9 +2,10 @@
 
 Creates: the storage KMS key (``alias/fdr-<env>-storage`` in every region), the data bucket
 (versioned, SSE-KMS with that key, TLS-only, no public access, lifecycle from config) and its
-server-access-log bucket. In the primary region the data bucket replicates every object into
-the data bucket of every replica and standby region, re-encrypted there with that region's
-storage key; those stacks deploy first (see ``infra/app_builder.py``).
+server-access-log bucket; where objects replicate to Azure (``event_bridge``), the bucket
+sends its object events to EventBridge. In the primary region the data bucket replicates every
+object into the data bucket of every replica and standby region, re-encrypted there with that
+region's storage key; those stacks deploy first (see ``infra/app_builder.py``).
 
 Exposes ``storage_key``, ``data_bucket``, ``access_log_bucket`` and, in the primary region,
 ``replication_role``.
@@ -35,6 +36,7 @@ class StorageStack(RegionalStack):
         storage_key_alias: str,
         replication_targets: list[ReplicationTarget],
         removal_policy: RemovalPolicy,
+        event_bridge: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -59,6 +61,7 @@ class StorageStack(RegionalStack):
             abort_incomplete_multipart_days=lifecycle.abort_incomplete_multipart_days,
             access_log_retention_days=storage.access_log_retention_days,
             removal_policy=removal_policy,
+            event_bridge=event_bridge,
         )
         if replication_targets:
             self.buckets.replicate_to(
