@@ -26,6 +26,7 @@ from infra.nag import network as network_nag
 from infra.nag import replication as replication_nag
 from infra.nag import storage as storage_nag
 from infra.naming import Names
+from infra.replication_settings import replication_settings
 from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
@@ -331,29 +332,3 @@ def backup_targets(config: EnvironmentConfig, names: Names) -> BackupTargets:
         },
     )
 
-
-def replication_settings(config: EnvironmentConfig, names: Names, region: str) -> dict[str, Any]:
-    """What the replication functions read from REPLICATION_SETTINGS (and ``azure_dr`` builds
-    the same way for a backfill): lambdas/object_replication/settings.py is the other side."""
-    r = config.object_replication
-    mib = 1024 * 1024
-    return {
-        "source_bucket": names.data_bucket(config.account, region),
-        "source_region": region,
-        "blob_endpoint": r.endpoint,
-        "container": r.container,
-        "tenant_id": r.tenant_id,
-        "client_id": r.client_id,
-        "authority_host": r.authority_host,
-        "token_audience": r.token_audience,
-        "signing_algorithm": r.signing_algorithm,
-        "token_duration_seconds": r.token_duration_seconds,
-        "single_put_max_bytes": r.single_put_max_mib * mib,
-        "block_bytes": r.block_size_mib * mib,
-        "presign_seconds": r.presigned_url_minutes * 60,
-        "delete_delay_days": r.delete_delay_days,
-        "rpo_seconds": r.rpo_minutes * 60,
-        "metric_namespace": "FDR/Replication",
-        "retry_mode": config.backup.retry_mode,
-        "retry_max_attempts": config.backup.retry_max_attempts,
-    }

@@ -43,12 +43,12 @@ from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
 from infra.constructs.replication_function import ReplicationFunction
 from infra.constructs.retention import log_retention
+from infra.replication_settings import METRIC_NAMESPACE
 from infra.stacks.base import RegionalStack
 
 LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 POWERTOOLS_ACCOUNT = "017000801446"
-METRIC_NAMESPACE = "FDR/Replication"
 LAG_METRIC = "ReplicationLagSeconds"
 # The dimension set the reconcile function's EMF carries (object_replication/runtime.py).
 LAG_DIMENSIONS = {"DataSet": "objects"}

@@ -264,6 +264,16 @@ class Replicator:
         return report
 
     def copy_all(self, keys: Iterable[str], report: Report) -> None:
+        """Copies concurrently; one object's failure is reported and does not stop the rest
+        (the lag metric keeps counting it until a later pass succeeds)."""
+
+        def one(key: str) -> None:
+            try:
+                self.copy(key, report)
+            except Exception as err:
+                with report._lock:
+                    report.failed.append(key)
+                self.log("copy failed", key=key, error=f"{type(err).__name__}: {err}")
+
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for future in [pool.submit(self.copy, key, report) for key in keys]:
-                future.result()
+            list(pool.map(one, keys))
