@@ -19,12 +19,9 @@ from typing import Any
 
 import pytest
 
-for _name, _value in {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-west-2",
-}.items():
-    os.environ.setdefault(_name, _value)
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-west-2")
 
 from backup_jobs.aws import RetryPolicy
 from moto.server import ThreadedMotoServer

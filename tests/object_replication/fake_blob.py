@@ -219,7 +219,10 @@ class Handler(BaseHTTPRequestHandler):
             f"<Block><Name>{i}</Name><Size>{s}</Size></Block>"
             for i, (s, _) in (blocks or {}).items()
         )
-        body = f"<?xml version='1.0'?><BlockList><CommittedBlocks/><UncommittedBlocks>{xml}</UncommittedBlocks></BlockList>"
+        body = (
+            "<?xml version='1.0'?><BlockList><CommittedBlocks/>"
+            f"<UncommittedBlocks>{xml}</UncommittedBlocks></BlockList>"
+        )
         self._reply(200, body.encode(), {"Content-Type": "application/xml"})
 
     def _put_blocklist(
