@@ -331,4 +331,3 @@ def backup_targets(config: EnvironmentConfig, names: Names) -> BackupTargets:
             r: names.data_bucket(config.account, r) for r in config.regions if r != primary
         },
     )
-

@@ -42,7 +42,8 @@ class Thresholds:
 @dataclass(frozen=True)
 class BackupAlarms:
     """The backup stack's alarms: ``rpo`` feed the region composite, ``others`` (dead letters,
-    job errors, replication) the backup-jobs composite; both notify the region's one topic."""
+    job errors, replication) the backup-jobs composite; both notify the region's one topic. The
+    replication stack's alarms join them (its lag as an RPO, the rest as others)."""
 
     rpo: list[cloudwatch.Alarm]
     others: list[cloudwatch.Alarm]
@@ -147,8 +148,9 @@ class RegionHealth(Construct):
                 "BackupJobsFailing",
                 composite_alarm_name=f"{name}-backup-jobs-failing",
                 alarm_description=(
-                    "A backup job failed, a run went to the dead-letter queue or a replica bucket "
-                    "lags. Runbook: docs/runbooks.md, 'region unhealthy'."
+                    "A backup job failed, a run went to the dead-letter queue, a replica bucket "
+                    "lags or object replication to Azure fails. Runbook: docs/runbooks.md, "
+                    "'region unhealthy'."
                 ),
                 alarm_rule=cloudwatch.AlarmRule.any_of(*backup.others),
             )
