@@ -163,15 +163,15 @@ class Replicator:
             obj.key, ids, content_type=obj.content_type, metadata=metadata, content_md5=obj.md5
         )
 
-    def copy(self, key: str, report: Report) -> str:
+    def copy(self, key: str, report: Report, *, check_present: bool = True) -> str:
         """``copied``, ``present`` (already in Azure), ``gone`` (not in the source) or
-        ``failed``."""
+        ``failed``. ``check_present=False`` when a listing just showed the blob is behind."""
         for attempt in range(self.settings.copy_attempts):
             obj = self.source.head(key)
             if obj is None:
                 report.add(gone=1)
                 return "gone"
-            if attempt == 0 and is_current(self.blobs.properties(key), obj):
+            if attempt == 0 and check_present and is_current(self.blobs.properties(key), obj):
                 report.add(present=1)
                 return "present"
             url = self.source.presigned_url(obj, self.settings.presign_seconds)
@@ -269,7 +269,7 @@ class Replicator:
 
         def one(key: str) -> None:
             try:
-                self.copy(key, report)
+                self.copy(key, report, check_present=False)
             except Exception as err:
                 with report._lock:
                     report.failed.append(key)
