@@ -24,7 +24,6 @@ Code: ``lambdas/object_replication`` (boto3/urllib3 of the runtime, Powertools l
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy
@@ -44,11 +43,9 @@ from infra.constructs.encryption import LogsEncryptionKey
 from infra.constructs.replication_function import ReplicationFunction
 from infra.constructs.retention import log_retention
 from infra.replication_settings import METRIC_NAMESPACE
+from infra.stacks.backup import LAMBDAS, POWERTOOLS_ACCOUNT, RUNTIME
 from infra.stacks.base import RegionalStack
 
-LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
-RUNTIME = lambda_.Runtime.PYTHON_3_14
-POWERTOOLS_ACCOUNT = "017000801446"
 LAG_METRIC = "ReplicationLagSeconds"
 # The dimension set the reconcile function's EMF carries (object_replication/runtime.py).
 LAG_DIMENSIONS = {"DataSet": "objects"}

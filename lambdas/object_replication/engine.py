@@ -70,6 +70,10 @@ class Report:
             for name, value in counts.items():
                 setattr(self, name, getattr(self, name) + value)
 
+    def fail(self, key: str) -> None:
+        with self._lock:
+            self.failed.append(key)
+
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
@@ -201,8 +205,7 @@ class Replicator:
                 raise
             report.add(copied=1)
             return "copied"
-        with report._lock:
-            report.failed.append(key)
+        report.fail(key)
         self.log("copy failed after retries", key=key)
         return "failed"
 
@@ -271,8 +274,7 @@ class Replicator:
             try:
                 self.copy(key, report, check_present=False)
             except Exception as err:
-                with report._lock:
-                    report.failed.append(key)
+                report.fail(key)
                 self.log("copy failed", key=key, error=f"{type(err).__name__}: {err}")
 
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
