@@ -96,6 +96,7 @@ class ReplicationStack(RegionalStack):
         self.rule = events.Rule(
             self,
             "ObjectEvents",
+            rule_name=f"{resource_prefix}-object-events",
             description=f"S3 object events of {source_bucket} for replication to Azure",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
@@ -292,8 +293,10 @@ class ReplicationStack(RegionalStack):
         ]
 
     def _allow_eventbridge(self) -> None:
-        """EventBridge delivers into the encrypted queue only for this rule."""
-        rule = {"ArnEquals": {"aws:SourceArn": self.rule.rule_arn}}
+        """EventBridge delivers into the encrypted queue only for this rule (its ARN from its
+        name: a GetAtt would make key -> rule -> queue -> key a cycle)."""
+        rule_arn = self._arn("events", f"rule/{self.prefix}-object-events")
+        rule = {"ArnEquals": {"aws:SourceArn": rule_arn}}
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowEventBridgeDeliveryOfTheObjectRule",
