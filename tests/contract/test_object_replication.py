@@ -84,3 +84,18 @@ def test_rule_listens_to_the_bucket_that_sends_events(any_env: SynthesizedEnviro
         if b["Properties"].get("NotificationConfiguration", {}).get("EventBridgeConfiguration")
     ]
     assert sending == [listened]
+
+
+def test_federated_credential_trusts_the_replicator_role(any_env: SynthesizedEnvironment) -> None:
+    """The Azure side (``azure.identity.replicator``, from the footprint's branch) must trust the
+    role the functions run under: the token's subject is that role's ARN, its audience ours."""
+    identity = getattr(any_env.config.azure, "identity", None)
+    if identity is None:
+        pytest.skip("azure.identity.replicator (the footprint's federated credential) not here")
+    region = any_env.config.replication_region
+    roles = _resources(any_env.template("replication", region), "AWS::IAM::Role")
+    (role_name,) = [
+        r["Properties"]["RoleName"] for r in roles.values() if "RoleName" in r["Properties"]
+    ]
+    assert identity.replicator.subject == f"arn:aws:iam::{any_env.config.account}:role/{role_name}"
+    assert identity.replicator.audience == any_env.config.object_replication.token_audience
