@@ -248,10 +248,12 @@ class StackFactory:
             # The objects RPO counts like a recovery point; failing replication machinery like
             # a failing backup job.
             backup_alarms = BackupAlarms(
-                rpo=list(rpo.values()) + ([replication.lag_alarm] if replication else []),
+                rpo=list(rpo.values()),
                 others=[a for k, a in alarms.items() if k not in rpo]
                 + ([job.errors_alarm for job in backup.jobs.values()] if backup else [])
                 + (replication.other_alarms if replication else []),
+                objects_rpo=[replication.lag_alarm] if replication else [],
+                objects_rpo_seconds=self.config.object_replication.rpo_minutes * 60,
             )
         monitoring = MonitoringStack(
             self.app,

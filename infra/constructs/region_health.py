@@ -10,7 +10,7 @@ region reaches this one topic.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -43,10 +43,13 @@ class Thresholds:
 class BackupAlarms:
     """The backup stack's alarms: ``rpo`` feed the region composite, ``others`` (dead letters,
     job errors, replication) the backup-jobs composite; both notify the region's one topic. The
-    replication stack's alarms join them (its lag as an RPO, the rest as others)."""
+    replication stack's alarms join them: ``objects_rpo`` (its lag, with its own RPO) the region
+    composite, the rest ``others``."""
 
     rpo: list[cloudwatch.Alarm]
     others: list[cloudwatch.Alarm]
+    objects_rpo: list[cloudwatch.Alarm] = field(default_factory=list)
+    objects_rpo_seconds: int = 0
 
 
 class RegionHealth(Construct):
@@ -126,7 +129,9 @@ class RegionHealth(Construct):
             Cmp.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         )
 
-        watched = list(self.alarms.values()) + (backup.rpo if backup else [])
+        watched = list(self.alarms.values()) + (
+            [*backup.rpo, *backup.objects_rpo] if backup else []
+        )
         self.composite = cloudwatch.CompositeAlarm(
             self,
             "RegionUnhealthy",
@@ -228,7 +233,7 @@ class RegionHealth(Construct):
                 alarms=[
                     self.composite,
                     *self.alarms.values(),
-                    *((*backup.rpo, *backup.others) if backup else ()),
+                    *((*backup.rpo, *backup.objects_rpo, *backup.others) if backup else ()),
                 ],
                 width=24,
             )
@@ -279,6 +284,21 @@ class RegionHealth(Construct):
                     left_annotations=[
                         cloudwatch.HorizontalAnnotation(
                             value=self._t.replica_lag_seconds, label="RPO"
+                        )
+                    ],
+                    width=24,
+                    height=6,
+                ),
+            )
+        if backup and backup.objects_rpo:
+            board.add_widgets(
+                cloudwatch.TextWidget(markdown="## Objects to Azure (RPO)", width=24, height=1),
+                cloudwatch.GraphWidget(
+                    title="Oldest object not yet in Azure (s) against the objects RPO",
+                    left=[alarm.metric for alarm in backup.objects_rpo],
+                    left_annotations=[
+                        cloudwatch.HorizontalAnnotation(
+                            value=backup.objects_rpo_seconds, label="objects RPO"
                         )
                     ],
                     width=24,

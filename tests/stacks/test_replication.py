@@ -142,3 +142,14 @@ def test_lag_alarm_at_the_objects_rpo_reaches_the_alert_topic(
     for alarm_id in alarms:
         if not alarm_id.startswith("LagAlarm"):
             assert alarm_id in failing, alarm_id
+
+
+def test_dashboard_shows_the_lag_against_the_objects_rpo(
+    production: SynthesizedEnvironment,
+) -> None:
+    templates = production.template("monitoring", "us-west-2")
+    (board,) = _resources(templates, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(board["Properties"]["DashboardBody"])
+    assert "Oldest object not yet in Azure" in body
+    rpo = production.config.object_replication.rpo_minutes * 60
+    assert f'\\"value\\":{rpo},\\"label\\":\\"objects RPO\\"' in body
