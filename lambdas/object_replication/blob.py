@@ -118,6 +118,14 @@ class BlobContainer:
             headers["x-ms-blob-content-md5"] = source_md5
         self._call("PUT", self._url(name), headers, ok=(201,))
 
+    def put_empty(self, name: str, *, content_type: str, metadata: dict[str, str]) -> None:
+        headers = {
+            "x-ms-blob-type": "BlockBlob",
+            "x-ms-blob-content-type": content_type,
+            **self._metadata_headers(metadata),
+        }
+        self._call("PUT", self._url(name), headers, ok=(201,))
+
     def put_block_from_url(
         self, name: str, block_id: str, source_url: str, *, start: int, end: int
     ) -> None:

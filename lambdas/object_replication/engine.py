@@ -29,7 +29,7 @@ from urllib.parse import unquote_plus
 
 from object_replication.blob import AzureError, BlobContainer, BlobProperties
 from object_replication.settings import ReplicationSettings
-from object_replication.source import Source, SourceObject
+from object_replication.source import ARCHIVED_CLASSES, Source, SourceObject
 
 META_ETAG = "fdr_s3_etag"
 META_VERSION = "fdr_s3_version"
@@ -63,6 +63,10 @@ class Report:
     lag_seconds: float = 0.0
     oldest_behind: str | None = None
     skipped_metadata: int = 0
+    archived: int = 0
+    """Objects not in Azure that S3 archived (Glacier, Deep Archive): not copied, not in the
+    lag; restore them for a backfill (continuous replication copies objects long before the
+    lifecycle archives them)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, **counts: int) -> None:
@@ -181,7 +185,9 @@ class Replicator:
             url = self.source.presigned_url(obj, self.settings.presign_seconds)
             metadata = self.blob_metadata(obj, report)
             try:
-                if obj.size <= self.settings.single_put_max_bytes:
+                if obj.size == 0:  # nothing to fetch: an empty Put Blob carries the properties
+                    self.blobs.put_empty(key, content_type=obj.content_type, metadata=metadata)
+                elif obj.size <= self.settings.single_put_max_bytes:
                     self.blobs.put_blob_from_url(
                         key,
                         url,
@@ -249,10 +255,13 @@ class Replicator:
         seen: set[str] = set()
         for obj in self.source.list(prefix):
             seen.add(obj.key)
-            if not is_current(blobs.get(obj.key), obj):
-                behind.append(obj)
-            else:
+            if is_current(blobs.get(obj.key), obj):
                 report.add(present=1)
+            elif obj.storage_class in ARCHIVED_CLASSES:
+                report.add(archived=1)
+                self.log("archived in S3, restore it to replicate", key=obj.key)
+            else:
+                behind.append(obj)
         report.behind = len(behind)
         if behind:
             oldest = min(behind, key=lambda o: o.last_modified)

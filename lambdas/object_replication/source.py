@@ -18,6 +18,8 @@ from backup_jobs.aws import RetryPolicy, error_code, with_backoff
 
 # S3 ETags are the MD5 of the content only for single-part uploads that are not SSE-KMS.
 KMS_ENCRYPTIONS = frozenset({"aws:kms", "aws:kms:dsse"})
+# Storage classes whose objects must be restored before a GET (and so before a copy from URL).
+ARCHIVED_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
 CHECKSUMS = (
     "ChecksumCRC64NVME",
     "ChecksumCRC32",
@@ -41,6 +43,7 @@ class SourceObject:
     """Base64 MD5 of the content when S3 tells it (its ETag), else None."""
     checksum: str | None = None
     """S3's own checksum, ``<ALGORITHM>:<base64>`` (e.g. CRC64NVME), when it has one."""
+    storage_class: str = "STANDARD"
 
 
 def _md5(etag: str, encryption: str | None) -> str | None:
@@ -74,6 +77,7 @@ class Source:
                     size=int(item["Size"]),
                     etag=item["ETag"].strip('"'),
                     last_modified=item["LastModified"],
+                    storage_class=item.get("StorageClass", "STANDARD"),
                 )
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:

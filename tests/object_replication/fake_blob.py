@@ -91,6 +91,8 @@ def _operation(method: str, query: dict[str, str], headers: dict[str, str]) -> s
         return "set_metadata"
     if method == "PUT" and "x-ms-copy-source" in headers:
         return "put_blob_from_url"
+    if method == "PUT" and "x-ms-blob-type" in headers and not comp:
+        return "put_blob"
     return f"{method} {comp}"
 
 
@@ -197,6 +199,14 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(400, "Md5Mismatch")
         content_type = headers.get("x-ms-blob-content-type", "application/octet-stream")
         self._store(state, name, Blob(size, md5, content_type, self._metadata(headers)))
+        self._reply(201, headers={"Content-MD5": md5})
+
+    def _put_blob(
+        self, state: State, name: str, q: Any, headers: dict[str, str], body: bytes
+    ) -> None:
+        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+        content_type = headers.get("x-ms-blob-content-type", "application/octet-stream")
+        self._store(state, name, Blob(len(body), md5, content_type, self._metadata(headers)))
         self._reply(201, headers={"Content-MD5": md5})
 
     def _put_block(

@@ -95,3 +95,12 @@ def test_put_blob_from_url_is_refused_by_azurite(on_azurite: Rig, container: Any
     on_azurite.put("x", b"1")
     report = on_azurite.replicator().reconcile()
     assert report.failed == ["x"] and report.copied == 0
+
+
+def test_empty_objects_are_created_without_a_copy(on_azurite: Rig, container: Any) -> None:
+    on_azurite.put("folder/", b"", ContentType="application/x-directory", Metadata={"k": "v"})
+    report = on_azurite.replicator().reconcile()
+    assert (report.copied, report.failed) == (1, [])
+    props = container.get_blob_client("folder/").get_blob_properties()
+    assert props.size == 0 and props.content_settings.content_type == "application/x-directory"
+    assert props.metadata["k"] == "v" and META_ETAG in props.metadata

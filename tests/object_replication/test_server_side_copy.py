@@ -276,3 +276,11 @@ def test_a_wrong_token_is_refused_by_the_service(rig: Rig, blob_state: State) ->
         rig.replicator(token=lambda: "not-the-token").reconcile()
     assert refused.value.status == 403
     assert rig.replicator(token=lambda: token).reconcile().copied == 1
+
+
+def test_archived_objects_are_reported_not_copied(rig: Rig, blob_state: State) -> None:
+    rig.put("cold", b"archived", StorageClass="GLACIER")
+    rig.put("warm", b"fine")
+    report = rig.replicator().reconcile()
+    assert (report.copied, report.archived, report.behind, report.failed) == (1, 1, 1, [])
+    assert "cold" not in blob_state.blobs
