@@ -216,15 +216,15 @@ class Replicator:
         return "failed"
 
     def mark_gone(self, blob: BlobProperties, now: datetime, report: Report) -> None:
-        gone = blob.metadata.get(META_GONE)
-        if gone is None:
+        try:
+            since = datetime.fromisoformat(blob.metadata[META_GONE])
+        except (KeyError, ValueError):
+            # not marked yet, or a marker we cannot read: (re)start the delay, never delete early
             self.blobs.set_metadata(blob.name, {**blob.metadata, META_GONE: now.isoformat()})
             report.add(marked_gone=1)
             return
-        try:
-            since = datetime.fromisoformat(gone)
-        except ValueError:
-            since = now  # unreadable marker: start the delay again rather than delete early
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
         if now - since >= timedelta(days=self.settings.delete_delay_days):
             self.blobs.delete(blob.name)
             report.add(deleted=1)

@@ -284,3 +284,16 @@ def test_archived_objects_are_reported_not_copied(rig: Rig, blob_state: State) -
     report = rig.replicator().reconcile()
     assert (report.copied, report.archived, report.behind, report.failed) == (1, 1, 1, [])
     assert "cold" not in blob_state.blobs
+
+
+def test_an_unreadable_delete_marker_restarts_the_delay(rig: Rig, blob_state: State) -> None:
+    rig.put("odd", b"1")
+    rig.clock = [datetime(2026, 1, 1, tzinfo=UTC)]
+    engine = rig.replicator()
+    engine.reconcile()
+    rig.s3.delete_object(Bucket=rig.bucket, Key="odd")
+    blob_state.blobs["odd"].metadata[META_GONE] = "last tuesday"
+    rig.clock[0] += timedelta(days=30)
+    report = engine.reconcile()
+    assert (report.deleted, report.marked_gone) == (0, 1)
+    assert blob_state.blobs["odd"].metadata[META_GONE] == rig.clock[0].isoformat()
