@@ -124,6 +124,7 @@ def status(engine: Replicator, args: argparse.Namespace, out: TextIO) -> int:
         "behind": report.behind,
         "lag_seconds": round(report.lag_seconds, 1),
         "oldest_behind": report.oldest_behind,
+        "archived": report.archived,
         "rpo_seconds": rpo,
         "within_rpo": within,
     }
@@ -133,9 +134,10 @@ def status(engine: Replicator, args: argparse.Namespace, out: TextIO) -> int:
         )
     else:
         verdict = "within RPO" if within else "BEYOND RPO"
+        archived = f", {report.archived} archived in S3" if report.archived else ""
         print(
             f"{DATA_SET}: {report.behind} behind, lag {entry['lag_seconds']} s "
-            f"(RPO {rpo} s): {verdict}",
+            f"(RPO {rpo} s){archived}: {verdict}",
             file=out,
         )
     return EXIT_OK if within else EXIT_BEYOND_RPO

@@ -77,6 +77,7 @@ def test_backfill_once_then_status_within_rpo(
         "behind": 0,
         "lag_seconds": 0.0,
         "oldest_behind": None,
+        "archived": 0,
         "rpo_seconds": 900,
         "within_rpo": True,
     }
@@ -131,3 +132,27 @@ def test_missing_identity_in_config_is_one_line(
 def test_replicate_needs_a_data_set(moto_endpoint: str, fake_blob_server: FakeBlobServer) -> None:
     code, _, err = run(["replicate"], moto_endpoint, fake_blob_server)
     assert code == 1 and "replicate objects" in err
+
+
+def test_replicate_repeats_passes_until_interrupted(
+    source: Any,
+    moto_endpoint: str,
+    fake_blob_server: FakeBlobServer,
+    blob_state: State,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source.put_object(Bucket=BUCKET, Key="loop.txt", Body=b"1")
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(replication.time, "sleep", sleep)
+    code, out, err = run(
+        ["replicate", "objects", "--interval", "60"], moto_endpoint, fake_blob_server
+    )
+    assert code == 1 and pauses == [60, 60]
+    assert out.count("copied") == 2 and "copied 1," in out and "copied 0, present 1" in out
+    assert err.strip().endswith("error: interrupted; a re-run continues where this one stopped")
