@@ -1,7 +1,8 @@
-"""``python -m azure_dr {template,plan,sync,outputs}``: the Azure DR footprint, like cdk diff.
+"""``python -m azure_dr {template,plan,sync,outputs}``: the Azure DR footprint, like cdk diff;
+``replicate objects`` and ``status``: the data flow into it (``azure_dr/replication.py``).
 
-Exit codes: 0 success (plan: nothing would change), 2 plan: changes pending, 1 any failure
-(one line on stderr).
+Exit codes: 0 success (plan: nothing would change; status: within the RPO), 2 plan: changes
+pending (status: beyond the RPO), 1 any failure (one line on stderr).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TextIO
 
 from azure.core.credentials import TokenCredential
 
+from azure_dr import replication
 from azure_dr.client import ArmSession, ClientOptions, default_credential, password_parameter
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD
 from azure_dr.errors import AzureDrError, translate
@@ -29,7 +31,10 @@ EXIT_OK, EXIT_FAILED, EXIT_CHANGES = 0, 1, 2
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m azure_dr", description=__doc__.split("\n")[0])
-    p.add_argument("command", choices=["template", "plan", "sync", "outputs"])
+    p.add_argument(
+        "command", choices=["template", "plan", "sync", "outputs", "replicate", "status"]
+    )
+    p.add_argument("what", nargs="?", choices=["objects"], help="replicate: the data set")
     p.add_argument("--env", default="development", help="config/<env>.yaml (default development)")
     p.add_argument("--subscription", help="Azure subscription id (default: azure.subscription_id)")
     p.add_argument("--yes", action="store_true", help="sync without asking (CI)")
@@ -38,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cloud", choices=sorted(CLOUDS), default=DEFAULT_CLOUD)
     p.add_argument("--arm-endpoint", help="any ARM-compatible endpoint (default: the cloud's)")
     p.add_argument("--ca-bundle", help="CA certificates (PEM) to trust for the ARM endpoint")
+    replication.add_arguments(p)
     return p
 
 
@@ -62,6 +68,10 @@ def main(
         print(f"error: {exc}", file=err)
         return EXIT_FAILED
     cloud = CLOUDS[args.cloud]
+    if args.command in ("replicate", "status"):
+        return _data_flow(
+            args, config, lambda: credential or default_credential(cloud, environ), out, err
+        )
     footprint = build_footprint(config, subscription_id=args.subscription, cloud=cloud)
     if args.command == "template":
         print(json.dumps(footprint.template, indent=2), file=out)
@@ -166,3 +176,30 @@ def _print_outputs(outputs: dict[str, Any], output: str, out: TextIO) -> None:
     print("Outputs:", file=out)
     for key, value in outputs.items():
         print(f"  {key} = {value}", file=out)
+
+
+def _data_flow(
+    args: argparse.Namespace,
+    config: Any,
+    credential: Any,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    if args.command == "replicate" and args.what != "objects":
+        print(
+            "error: replicate what? `replicate objects` (the database follows in part 2)", file=err
+        )
+        return EXIT_FAILED
+    settings = None
+    try:
+        settings = replication.settings_for(config, args)
+        engine = replication.build(settings, args, credential, err)
+        if args.command == "status":
+            return replication.status(engine, args, out)
+        return replication.replicate(engine, args, out, err)
+    except KeyboardInterrupt:
+        print("error: interrupted; a re-run continues where this one stopped", file=err)
+        return EXIT_FAILED
+    except Exception as exc:
+        print(f"error: {replication.describe(exc, settings)}", file=err)
+        return EXIT_FAILED

@@ -23,6 +23,7 @@ from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.recovery_actions import RecoveryActionsStack
 from infra.stacks.region_switch import RegionSwitchStack
+from infra.stacks.replication import ReplicationStack
 from infra.stacks.storage import StorageStack
 
 
@@ -36,6 +37,7 @@ class RegionStacks:
     compute: ComputeStack
     monitoring: MonitoringStack
     backup: BackupStack | None = None
+    replication: ReplicationStack | None = None
 
 
 @dataclass
@@ -59,11 +61,20 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
         backup = None
         if region_config.role in (RegionRole.PRIMARY, RegionRole.STANDBY):
             backup = factory.backup(region, (data, storage))
+        # Objects to Azure run where the data bucket is a replica (the primary if none is).
+        replication = None
+        if factory.replicates_objects(region):
+            replication = factory.replication(region, storage)
         monitoring = factory.monitoring(
-            region, network=network, data=data, compute=compute, backup=backup
+            region,
+            network=network,
+            data=data,
+            compute=compute,
+            backup=backup,
+            replication=replication,
         )
         stacks.regions[region] = RegionStacks(
-            region, region_config, network, data, storage, compute, monitoring, backup
+            region, region_config, network, data, storage, compute, monitoring, backup, replication
         )
 
     # Replicas are created from the primary; the primary bucket replicates into buckets that

@@ -70,3 +70,8 @@ class Names:
     def app_parameter(self, key: str) -> str:
         """``/fdr/<env>/app/<key>``: where applications find the writer database and the cache."""
         return self.ssm_parameter("app", key)
+
+    def object_replicator_role(self, region: str) -> str:
+        """IAM role of the object replication functions; its ARN is the subject of their AWS
+        web identity tokens, which the Azure managed identity's federated credential trusts."""
+        return self.resource("object-replicator", region)

@@ -25,9 +25,11 @@ from infra.nag import dns as dns_nag
 from infra.nag import monitoring as monitoring_nag
 from infra.nag import network as network_nag
 from infra.nag import recovery as recovery_nag
+from infra.nag import replication as replication_nag
 from infra.nag import storage as storage_nag
 from infra.naming import Names
 from infra.recovery.steps import FUNCTIONS
+from infra.replication_settings import replication_settings
 from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
@@ -40,6 +42,7 @@ from infra.stacks.recovery_actions import (
     RecoveryActionsStack,
 )
 from infra.stacks.region_switch import RegionSwitchStack
+from infra.stacks.replication import ReplicationStack
 from infra.stacks.storage import StorageStack
 
 
@@ -143,6 +146,7 @@ class StackFactory:
             backup_key_alias=self.names.kms_alias("backup"),
             replication_targets=targets,
             removal_policy=self.removal_policy,
+            event_bridge=self.replicates_objects(region),
             **self._common(region),
         )
         storage_nag.acknowledge_findings(
@@ -207,6 +211,33 @@ class StackFactory:
             backup.add_stack_dependency(stack)
         return backup
 
+    def replicates_objects(self, region: str) -> bool:
+        return self.config.object_replication.enabled and region == self.config.replication_region
+
+    def replication(self, region: str, storage: StorageStack) -> ReplicationStack:
+        """Objects of this region's data bucket to Azure Blob (see ``replicates_objects``)."""
+        role = self.config.regions[region].role
+        replication = ReplicationStack(
+            self.app,
+            self.names.stack_id("replication", region),
+            description=f"{self.names.resource('replication')} ({role}): S3 objects to Azure Blob",
+            replication=self.config.object_replication,
+            settings=replication_settings(self.config, self.names, region),
+            source_bucket=self.names.data_bucket(self.config.account, region),
+            storage_key_alias=self.names.kms_alias("storage"),
+            role_name=self.names.object_replicator_role(region),
+            resource_prefix=self.names.resource("replication"),
+            key_alias=self.names.kms_alias("replication"),
+            powertools_layer_version=self.config.backup.powertools_layer_version,
+            architecture=self.config.backup.architecture,
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        replication_nag.acknowledge_findings(replication)
+        # The rule reads the bucket's events: the bucket (and its EventBridge switch) first.
+        replication.add_stack_dependency(storage)
+        return replication
+
     def monitoring(
         self,
         region: str,
@@ -215,16 +246,23 @@ class StackFactory:
         data: DataStack,
         compute: ComputeStack,
         backup: BackupStack | None,
+        replication: ReplicationStack | None = None,
     ) -> MonitoringStack:
         """Watches the constructs of this region's other stacks (exports inside one region)."""
         role = self.config.regions[region].role
         backup_alarms = None
-        if backup is not None:
-            rpo = {k: a for k, a in backup.alarms.items() if k.startswith("Rpo")}
+        if backup is not None or replication is not None:
+            alarms = backup.alarms if backup else {}
+            rpo = {k: a for k, a in alarms.items() if k.startswith("Rpo")}
+            # The objects RPO counts like a recovery point; failing replication machinery like
+            # a failing backup job.
             backup_alarms = BackupAlarms(
                 rpo=list(rpo.values()),
-                others=[a for k, a in backup.alarms.items() if k not in rpo]
-                + [job.errors_alarm for job in backup.jobs.values()],
+                others=[a for k, a in alarms.items() if k not in rpo]
+                + ([job.errors_alarm for job in backup.jobs.values()] if backup else [])
+                + (replication.other_alarms if replication else []),
+                objects_rpo=[replication.lag_alarm] if replication else [],
+                objects_rpo_seconds=self.config.object_replication.rpo_minutes * 60,
             )
         monitoring = MonitoringStack(
             self.app,

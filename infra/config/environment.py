@@ -17,6 +17,7 @@ from infra.config.dns import DnsConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
 from infra.config.recovery import RecoveryConfig
+from infra.config.replication import ObjectReplicationConfig
 from infra.config.tls import describe_versions, route53_can_negotiate
 from infra.network_acl_rules import MAX_RULES_PER_DIRECTION, largest_direction, tier_rules
 from infra.recovery.budget import rto_budget
@@ -65,6 +66,14 @@ class EnvironmentConfig(StrictModel):
     """Observability tier: AMP, Container Insights, X-Ray, Grafana, alarms and their topic."""
     recovery: RecoveryConfig = RecoveryConfig()
     """ARC Region switch plan between the primary and the standby region (none without one)."""
+    object_replication: ObjectReplicationConfig = ObjectReplicationConfig()
+    """S3 objects to Azure Blob (``replication`` stack, ``azure_dr replicate objects``)."""
+
+    @property
+    def replication_region(self) -> str:
+        """Where object replication runs: the standby (its replica bucket; the primary is not
+        loaded), or the primary when there is no standby (development)."""
+        return next(iter(self.regions_with_role(RegionRole.STANDBY)), self.primary_region)
 
     @property
     def primary_region(self) -> str:
@@ -137,6 +146,17 @@ class EnvironmentConfig(StrictModel):
             raise ValueError(
                 f"backup.standby_backup_replication_days: {days}, but no region has role "
                 "standby: there is no region to replicate the automated backups into"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _replication_container_exists(self) -> Self:
+        container = self.object_replication.container
+        if self.object_replication.enabled and container not in self.azure.storage.containers:
+            raise ValueError(
+                f"object_replication.container: {container!r} is not one of "
+                f"azure.storage.containers {self.azure.storage.containers}: the footprint would "
+                "not create it"
             )
         return self
 

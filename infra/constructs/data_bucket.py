@@ -38,6 +38,7 @@ class DataBucket(Construct):
         abort_incomplete_multipart_days: int,
         access_log_retention_days: int,
         removal_policy: RemovalPolicy,
+        event_bridge: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_log_bucket = log_delivery_bucket(
@@ -81,6 +82,16 @@ class DataBucket(Construct):
             ],
             removal_policy=removal_policy,
         )
+        if event_bridge:
+            # Object events for the replication to Azure, set on the CloudFormation resource:
+            # the L2 switch would deploy a notifications custom-resource Lambda for it.
+            cfn = self.bucket.node.default_child
+            assert isinstance(cfn, s3.CfnBucket)
+            cfn.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
+                    event_bridge_enabled=True
+                )
+            )
         self.key = key
         self.bucket_name = bucket_name
         self.replication_role: iam.Role | None = None

@@ -10,7 +10,7 @@ region reaches this one topic.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -42,10 +42,14 @@ class Thresholds:
 @dataclass(frozen=True)
 class BackupAlarms:
     """The backup stack's alarms: ``rpo`` feed the region composite, ``others`` (dead letters,
-    job errors, replication) the backup-jobs composite; both notify the region's one topic."""
+    job errors, replication) the backup-jobs composite; both notify the region's one topic. The
+    replication stack's alarms join them: ``objects_rpo`` (its lag, with its own RPO) the region
+    composite, the rest ``others``."""
 
     rpo: list[cloudwatch.Alarm]
     others: list[cloudwatch.Alarm]
+    objects_rpo: list[cloudwatch.Alarm] = field(default_factory=list)
+    objects_rpo_seconds: int = 0
 
 
 class RegionHealth(Construct):
@@ -125,7 +129,9 @@ class RegionHealth(Construct):
             Cmp.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         )
 
-        watched = list(self.alarms.values()) + (backup.rpo if backup else [])
+        watched = list(self.alarms.values()) + (
+            [*backup.rpo, *backup.objects_rpo] if backup else []
+        )
         self.composite = cloudwatch.CompositeAlarm(
             self,
             "RegionUnhealthy",
@@ -147,8 +153,9 @@ class RegionHealth(Construct):
                 "BackupJobsFailing",
                 composite_alarm_name=f"{name}-backup-jobs-failing",
                 alarm_description=(
-                    "A backup job failed, a run went to the dead-letter queue or a replica bucket "
-                    "lags. Runbook: docs/runbooks.md, 'region unhealthy'."
+                    "A backup job failed, a run went to the dead-letter queue, a replica bucket "
+                    "lags or object replication to Azure fails. Runbook: docs/runbooks.md, "
+                    "'region unhealthy'."
                 ),
                 alarm_rule=cloudwatch.AlarmRule.any_of(*backup.others),
             )
@@ -226,7 +233,7 @@ class RegionHealth(Construct):
                 alarms=[
                     self.composite,
                     *self.alarms.values(),
-                    *((*backup.rpo, *backup.others) if backup else ()),
+                    *((*backup.rpo, *backup.objects_rpo, *backup.others) if backup else ()),
                 ],
                 width=24,
             )
@@ -277,6 +284,21 @@ class RegionHealth(Construct):
                     left_annotations=[
                         cloudwatch.HorizontalAnnotation(
                             value=self._t.replica_lag_seconds, label="RPO"
+                        )
+                    ],
+                    width=24,
+                    height=6,
+                ),
+            )
+        if backup and backup.objects_rpo:
+            board.add_widgets(
+                cloudwatch.TextWidget(markdown="## Objects to Azure (RPO)", width=24, height=1),
+                cloudwatch.GraphWidget(
+                    title="Oldest object not yet in Azure (s) against the objects RPO",
+                    left=[alarm.metric for alarm in backup.objects_rpo],
+                    left_annotations=[
+                        cloudwatch.HorizontalAnnotation(
+                            value=backup.objects_rpo_seconds, label="objects RPO"
                         )
                     ],
                     width=24,

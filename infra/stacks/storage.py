@@ -6,9 +6,10 @@ with, and the key of the primary database's automated backups replicated into th
 region; it lives here, not in the data stack, because the primary database needs the standby's
 key when it is created, before the standby's data stack can exist), the data bucket
 (versioned, SSE-KMS with that key, TLS-only, no public access, lifecycle from config) and its
-server-access-log bucket. In the primary region the data bucket replicates every object into
-the data bucket of every replica and standby region, re-encrypted there with that region's
-storage key; those stacks deploy first (see ``infra/app_builder.py``).
+server-access-log bucket; where objects replicate to Azure (``event_bridge``), the bucket
+sends its object events to EventBridge. In the primary region the data bucket replicates every
+object into the data bucket of every replica and standby region, re-encrypted there with that
+region's storage key; those stacks deploy first (see ``infra/app_builder.py``).
 
 Exposes ``storage_key``, ``backup_key``, ``data_bucket``, ``access_log_bucket`` and, in the
 primary region, ``replication_role``."""
@@ -39,6 +40,7 @@ class StorageStack(RegionalStack):
         backup_key_alias: str,
         replication_targets: list[ReplicationTarget],
         removal_policy: RemovalPolicy,
+        event_bridge: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -71,6 +73,7 @@ class StorageStack(RegionalStack):
             abort_incomplete_multipart_days=lifecycle.abort_incomplete_multipart_days,
             access_log_retention_days=storage.access_log_retention_days,
             removal_policy=removal_policy,
+            event_bridge=event_bridge,
         )
         if replication_targets:
             self.buckets.replicate_to(

@@ -1,16 +1,22 @@
 """Alarm <-> emitter: every CloudWatch alarm on a custom namespace, in every synthesized template,
-selects a metric that a backup job really emits: same namespace, metric name, exact dimension
-set and dimension values. The jobs run in-process against moto, in the order the schedules run
-them, each with exactly the environment variables its template gives it (so Powertools sees the
-deployed POWERTOOLS_SERVICE_NAME); their embedded-metric-format lines are read from stdout."""
+selects a metric that a backup job or the object replication really emits: same namespace,
+metric name, exact dimension set and dimension values. The jobs run in-process against moto, in
+the order the schedules run them, each with exactly the environment variables its template gives
+it (so Powertools sees the deployed POWERTOOLS_SERVICE_NAME); their embedded-metric-format lines
+are read from stdout."""
 
 from __future__ import annotations
 
+import importlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from moto import mock_aws
+from object_replication import runtime as replication_runtime
+from object_replication.engine import Report
+from object_replication.settings import ReplicationSettings
 
 from tests.contract.deployed_jobs import (
     LambdaContext,
@@ -84,13 +90,37 @@ def _run_every_job(env: SynthesizedEnvironment, capsys: pytest.CaptureFixture[st
     return emitted
 
 
+def _run_object_replication(
+    env: SynthesizedEnvironment, capsys: pytest.CaptureFixture[str]
+) -> list[Any]:
+    """The metrics each object replication function publishes, with the environment variables
+    its template gives it (Powertools reads them when the module is imported)."""
+    template = env.template("replication", env.config.replication_region)
+    emitted = []
+    for function in resources(template, "AWS::Lambda::Function").values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        settings = ReplicationSettings.from_mapping(json.loads(variables["REPLICATION_SETTINGS"]))
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in variables.items():
+                patch.setenv(name, value)
+            module = importlib.reload(replication_runtime)
+            capsys.readouterr()
+            module.metrics.clear_metrics()
+            module.publish(Report(lag_seconds=42.0, behind=3), settings.metric_namespace, lag=True)
+            module.metrics.flush_metrics()
+            out = capsys.readouterr().out
+        importlib.reload(replication_runtime)
+        emitted += [("object-replication", *m) for m in emitted_metrics(out)]
+    return emitted
+
+
 @pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 def test_every_custom_alarm_selects_an_emitted_metric(
     any_env: SynthesizedEnvironment, capsys: pytest.CaptureFixture[str]
 ):
     alarms = custom_alarms(any_env)
     assert alarms, "no alarm on a custom namespace: nothing to hold the jobs to"
-    emitted = _run_every_job(any_env, capsys)
+    emitted = _run_every_job(any_env, capsys) + _run_object_replication(any_env, capsys)
     assert emitted, "the jobs printed no embedded-metric-format line"
     for alarm, namespace, name, dimension_names, values in alarms:
         same_metric = [e for e in emitted if (e[1], e[2]) == (namespace, name)]

@@ -122,6 +122,9 @@ def test_metric_dimensions_resolve_to_the_watched_resources(any_env: Synthesized
         backup = any_env.templates.get(any_env.stacks.names.stack_id("backup", region))
         if backup is not None:  # its alarms are shown (and the RPO ones composed), not copied
             watched |= set(resources(backup, "AWS::CloudWatch::Alarm"))
+        replication = any_env.templates.get(any_env.stacks.names.stack_id("replication", region))
+        if replication is not None:  # the same for the object replication's alarms
+            watched |= set(resources(replication, "AWS::CloudWatch::Alarm"))
         board = _one(template, "AWS::CloudWatch::Dashboard")
         alarms = resources(template, "AWS::CloudWatch::Alarm")
         seen = set()

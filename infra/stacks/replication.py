@@ -1,0 +1,364 @@
+"""Replication tier: S3 objects of one region's data bucket to the Azure DR storage account.
+
+Runs where the data bucket is a replica (the standby region; the primary in an environment
+without standby), so the copies never load the primary. Creates:
+
+- a rotating KMS key ``alias/<project>-<env>-replication`` (logs, queues, environment);
+- an EventBridge rule for the bucket's ``Object Created`` / ``Object Deleted`` events (the
+  storage stack turns EventBridge notifications on for that bucket) into an encrypted SQS queue,
+  drained in batches by the ``objects`` function (partial batch failures; after
+  ``max_receive_count`` deliveries an event goes to the dead-letter queue);
+- the ``reconcile`` function on an EventBridge Scheduler schedule (reserved concurrency 1): lists
+  both sides, publishes the lag, copies what events missed, applies deletes after the delay;
+- ONE IAM role for both functions, named by ``Names.object_replicator_role`` because the Entra
+  federated credential of the Azure managed identity trusts its ARN (the token's subject). It
+  may read the bucket (KMS decrypt through S3 only) and obtain AWS web identity tokens for the
+  configured audience, algorithm and lifetime only; no Azure secret exists anywhere;
+- alarms: replication lag at the objects RPO (missing data breaching), function errors,
+  dead-letter depth. Like the backup stack's, they carry no action: the region's monitoring
+  stack routes them to its alert topic through its composite alarms.
+
+Code: ``lambdas/object_replication`` (boto3/urllib3 of the runtime, Powertools layer; no build).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config.replication import ObjectReplicationConfig
+from infra.constructs.dead_letter_queue import dead_letter_queue
+from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.replication_function import ReplicationFunction
+from infra.constructs.retention import log_retention
+from infra.replication_settings import METRIC_NAMESPACE
+from infra.stacks.backup import LAMBDAS, POWERTOOLS_ACCOUNT, RUNTIME
+from infra.stacks.base import RegionalStack
+
+LAG_METRIC = "ReplicationLagSeconds"
+# The dimension set the reconcile function's EMF carries (object_replication/runtime.py).
+LAG_DIMENSIONS = {"DataSet": "objects"}
+S3_EVENTS = ["Object Created", "Object Deleted"]
+
+
+class ReplicationStack(RegionalStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        replication: ObjectReplicationConfig,
+        settings: dict[str, Any],
+        source_bucket: str,
+        storage_key_alias: str,
+        role_name: str,
+        resource_prefix: str,
+        key_alias: str,
+        powertools_layer_version: int,
+        architecture: str,
+        removal_policy: RemovalPolicy,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = replication
+        self.prefix = resource_prefix
+        self.key = LogsEncryptionKey(
+            self, "Key", alias=key_alias, removal_policy=removal_policy
+        ).key
+        self.dead_letters = dead_letter_queue(
+            self, "DeadLetters", key=self.key, removal_policy=removal_policy
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Events",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            # AWS: at least the function timeout; six times it absorbs retries of a batch.
+            visibility_timeout=Duration.seconds(6 * replication.timeout_seconds),
+            retention_period=Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letters, max_receive_count=replication.max_receive_count
+            ),
+            removal_policy=removal_policy,
+        )
+        self.rule = events.Rule(
+            self,
+            "ObjectEvents",
+            rule_name=f"{resource_prefix}-object-events",
+            description=f"S3 object events of {source_bucket} for replication to Azure",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=S3_EVENTS,
+                detail={"bucket": {"name": [source_bucket]}},
+            ),
+            targets=[targets.SqsQueue(self.queue, dead_letter_queue=self.dead_letters)],
+        )
+        self._allow_eventbridge()
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=role_name,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Object replication to Azure (trusted by the Entra federated credential)",
+        )
+        self.functions: dict[str, ReplicationFunction] = {}
+        layer = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "Powertools",
+            f"arn:{self.partition}:lambda:{self.region}:{POWERTOOLS_ACCOUNT}:layer:"
+            f"AWSLambdaPowertoolsPythonV3-{RUNTIME.name.replace('.', '')}-{architecture}:"
+            f"{powertools_layer_version}",
+        )
+        code = lambda_.Code.from_asset(
+            str(LAMBDAS), exclude=["__pycache__", "*.pyc", "tests", "*.md"]
+        )
+        environment = {
+            "REPLICATION_SETTINGS": json.dumps(settings, sort_keys=True),
+            "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
+        }
+        for name, handler, concurrency, dlq in (
+            # The queue's maximum concurrency fits inside the reservation.
+            ("objects", "object_replication.events.handler", replication.event_concurrency, None),
+            ("reconcile", "object_replication.reconcile.handler", 1, self.dead_letters),
+        ):
+            self.functions[name] = ReplicationFunction(
+                self,
+                name.capitalize(),
+                function_name=f"{resource_prefix}-{name}",
+                handler=handler,
+                code=code,
+                runtime=RUNTIME,
+                architecture=(
+                    lambda_.Architecture.ARM_64
+                    if architecture == "arm64"
+                    else lambda_.Architecture.X86_64
+                ),
+                layers=[layer],
+                memory_mb=replication.memory_mb,
+                timeout=Duration.seconds(replication.timeout_seconds),
+                environment=environment,
+                log_retention=log_retention(replication.log_retention_days),
+                key=self.key,
+                role=self.role.without_policy_updates(),
+                reserved_concurrency=concurrency,
+                dead_letter_queue=dlq,
+                removal_policy=RemovalPolicy.DESTROY,
+            )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            roles=[self.role],
+            statements=self._statements(settings, source_bucket, storage_key_alias),
+        )
+        for function in self.functions.values():
+            function.function.node.add_dependency(self.policy)
+        self.functions["objects"].function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=replication.event_batch_size,
+                max_batching_window=Duration.seconds(replication.event_batching_window_seconds),
+                report_batch_item_failures=True,
+                max_concurrency=replication.event_concurrency,
+            )
+        )
+        self._schedule(replication.reconcile_schedule)
+        self.lag_alarm = cloudwatch.Alarm(
+            self,
+            "LagAlarm",
+            alarm_description=(
+                f"objects not in Azure for longer than the objects RPO "
+                f"({replication.rpo_minutes} min), or reconciliation stopped reporting"
+            ),
+            metric=cloudwatch.Metric(
+                namespace=METRIC_NAMESPACE,
+                metric_name=LAG_METRIC,
+                dimensions_map=LAG_DIMENSIONS,
+                statistic="Maximum",
+                period=Duration.minutes(replication.rpo_minutes),
+            ),
+            threshold=replication.rpo_minutes * 60,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        self.dead_letters_alarm = cloudwatch.Alarm(
+            self,
+            "DeadLettersAlarm",
+            alarm_description="an object event or reconciliation run went to the dead-letter queue",
+            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        CfnOutput(
+            self,
+            "ReplicatorRoleArn",
+            value=self.role.role_arn,
+            description="Subject of the AWS web identity tokens (Entra federated credential)",
+        )
+
+    @property
+    def other_alarms(self) -> list[cloudwatch.Alarm]:
+        """Every alarm but the lag: failures of the machinery rather than of the RPO."""
+        return [self.dead_letters_alarm, *(f.errors_alarm for f in self.functions.values())]
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
+
+    def _statements(
+        self, settings: dict[str, Any], bucket: str, storage_key_alias: str
+    ) -> list[iam.PolicyStatement]:
+        bucket_arn = f"arn:{self.partition}:s3:::{bucket}"
+        log_groups = [f.log_group.log_group_arn for f in self.functions.values()]
+        return [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=log_groups,
+            ),
+            iam.PolicyStatement(
+                sid="Tracing",
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                resources=["*"],  # X-Ray has no resource-level permissions
+            ),
+            iam.PolicyStatement(
+                sid="ListSource",
+                actions=["s3:ListBucket"],
+                resources=[bucket_arn],
+            ),
+            # Presigned URLs carry the role's permission: Azure can read what the role can.
+            iam.PolicyStatement(
+                sid="ReadSourceObjects",
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=[f"{bucket_arn}/*"],
+            ),
+            iam.PolicyStatement(
+                sid="DecryptSourceThroughS3",
+                actions=["kms:Decrypt"],
+                resources=[self._arn("kms", "key/*")],
+                conditions={
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": [storage_key_alias]},
+                    "StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"},
+                },
+            ),
+            iam.PolicyStatement(
+                sid="AwsWebIdentityTokenForAzure",
+                actions=["sts:GetWebIdentityToken"],
+                resources=["*"],  # the action has no resource; the conditions bound the token
+                conditions={
+                    "ForAllValues:StringEquals": {
+                        "sts:IdentityTokenAudience": [settings["token_audience"]]
+                    },
+                    "StringEquals": {"sts:SigningAlgorithm": settings["signing_algorithm"]},
+                    "NumericLessThanEquals": {
+                        "sts:DurationSeconds": settings["token_duration_seconds"]
+                    },
+                },
+            ),
+            iam.PolicyStatement(
+                sid="ConsumeEvents",
+                actions=[
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                ],
+                resources=[self.queue.queue_arn],
+            ),
+            iam.PolicyStatement(
+                sid="DeadLetters",
+                actions=["sqs:SendMessage"],
+                resources=[self.dead_letters.queue_arn],
+            ),
+            iam.PolicyStatement(
+                sid="OwnKey",
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[self.key.key_arn],
+            ),
+        ]
+
+    def _allow_eventbridge(self) -> None:
+        """EventBridge delivers into the encrypted queue only for this rule (its ARN from its
+        name: a GetAtt would make key -> rule -> queue -> key a cycle)."""
+        rule_arn = self._arn("events", f"rule/{self.prefix}-object-events")
+        rule = {"ArnEquals": {"aws:SourceArn": rule_arn}}
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeDeliveryOfTheObjectRule",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy "*" means this key
+                conditions=rule,
+            )
+        )
+
+    def _schedule(self, expression: str) -> None:
+        role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            ),
+            description="EventBridge Scheduler: invokes the reconciliation",
+        )
+        reconcile = self.functions["reconcile"].function
+        policy = iam.ManagedPolicy(
+            self,
+            "SchedulerPolicy",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="InvokeReconcile",
+                    actions=["lambda:InvokeFunction"],
+                    resources=[reconcile.function_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="DeadLetters",
+                    actions=["sqs:SendMessage"],
+                    resources=[self.dead_letters.queue_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="DeadLetterEncryption",
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources=[self.key.key_arn],
+                ),
+            ],
+        )
+        schedule = scheduler.CfnSchedule(
+            self,
+            "ReconcileSchedule",
+            name=f"{self.prefix}-reconcile",
+            description="Reconciles the data bucket with the Azure container",
+            schedule_expression=expression,
+            schedule_expression_timezone="UTC",
+            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+            state="ENABLED",
+            target=scheduler.CfnSchedule.TargetProperty(
+                arn=reconcile.function_arn,
+                role_arn=role.role_arn,
+                input="{}",
+                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(
+                    arn=self.dead_letters.queue_arn
+                ),
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                    maximum_event_age_in_seconds=900, maximum_retry_attempts=2
+                ),
+            ),
+        )
+        schedule.node.add_dependency(policy)
