@@ -100,16 +100,24 @@ def _run_object_replication(
     for function in resources(template, "AWS::Lambda::Function").values():
         variables = function["Properties"]["Environment"]["Variables"]
         settings = ReplicationSettings.from_mapping(json.loads(variables["REPLICATION_SETTINGS"]))
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in variables.items():
-                patch.setenv(name, value)
-            module = importlib.reload(replication_runtime)
-            capsys.readouterr()
-            module.metrics.clear_metrics()
-            module.publish(Report(lag_seconds=42.0, behind=3), settings.metric_namespace, lag=True)
-            module.metrics.flush_metrics()
-            out = capsys.readouterr().out
-        importlib.reload(replication_runtime)
+        # Reload inside the deployed environment, then put the module's objects back exactly
+        # as they were: other tests hold references to them.
+        before = dict(vars(replication_runtime))
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                for name, value in variables.items():
+                    patch.setenv(name, value)
+                module = importlib.reload(replication_runtime)
+                capsys.readouterr()
+                module.metrics.clear_metrics()
+                module.publish(
+                    Report(lag_seconds=42.0, behind=3), settings.metric_namespace, lag=True
+                )
+                module.metrics.flush_metrics()
+                out = capsys.readouterr().out
+        finally:
+            vars(replication_runtime).clear()
+            vars(replication_runtime).update(before)
         emitted += [("object-replication", *m) for m in emitted_metrics(out)]
     return emitted
 
