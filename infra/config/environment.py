@@ -16,6 +16,7 @@ from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
+from infra.config.operator_access import OperatorAccessConfig
 from infra.config.recovery import RecoveryConfig
 from infra.config.tls import describe_versions, route53_can_negotiate
 from infra.network_acl_rules import MAX_RULES_PER_DIRECTION, largest_direction, tier_rules
@@ -65,6 +66,9 @@ class EnvironmentConfig(StrictModel):
     """Observability tier: AMP, Container Insights, X-Ray, Grafana, alarms and their topic."""
     recovery: RecoveryConfig = RecoveryConfig()
     """ARC Region switch plan between the primary and the standby region (none without one)."""
+    operator_access: OperatorAccessConfig = OperatorAccessConfig(session_manager_host=False)
+    """How operators reach a private Kubernetes API (docs/operations.md, "Reaching a private
+    cluster")."""
 
     @property
     def primary_region(self) -> str:
@@ -137,6 +141,16 @@ class EnvironmentConfig(StrictModel):
             raise ValueError(
                 f"backup.standby_backup_replication_days: {days}, but no region has role "
                 "standby: there is no region to replicate the automated backups into"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _private_clusters_are_reachable(self) -> Self:
+        if not self.compute.public_endpoint_cidrs and not self.operator_access.session_manager_host:
+            raise ValueError(
+                "operator_access.session_manager_host: false while compute.public_endpoint_cidrs "
+                "is empty: the Kubernetes API is private and no operator could reach it; turn "
+                "the Session Manager host on or allow an operator CIDR on the public endpoint"
             )
         return self
 
