@@ -27,6 +27,7 @@ class SecurityGroupMatrix(Construct):
         postgres_port: int,
         redis_port: int,
         bastion: bool,
+        endpoints: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         self.web = self._group("Web", vpc, "web_tier: internet-facing load balancers")
@@ -38,7 +39,10 @@ class SecurityGroupMatrix(Construct):
         self.bastion: ec2.SecurityGroup | None = None
         if bastion:
             self.bastion = self._group("Bastion", vpc, "bastion_sg: Session Manager only, no SSH")
-        self.endpoints = self._group("Endpoints", vpc, "interface VPC endpoints")
+        # The endpoints' group exists only when there are interface endpoints to carry it.
+        self.endpoints: ec2.SecurityGroup | None = None
+        if endpoints:
+            self.endpoints = self._group("Endpoints", vpc, "interface VPC endpoints")
 
         anywhere = ec2.Peer.any_ipv4()
         self.web.add_ingress_rule(anywhere, ec2.Port.tcp(https_port), "HTTPS from the internet")
@@ -60,9 +64,10 @@ class SecurityGroupMatrix(Construct):
             if group is not None:
                 group.add_egress_rule(anywhere, ec2.Port.tcp(https_port), "HTTPS to AWS APIs")
 
-        self.endpoints.add_ingress_rule(
-            ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(https_port), "HTTPS from the VPC"
-        )
+        if self.endpoints is not None:
+            self.endpoints.add_ingress_rule(
+                ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(https_port), "HTTPS from the VPC"
+            )
 
     def _group(self, construct_id: str, vpc: ec2.IVpc, description: str) -> ec2.SecurityGroup:
         return ec2.SecurityGroup(

@@ -69,6 +69,7 @@ class NetworkStack(RegionalStack):
             postgres_port=ports.postgres,
             redis_port=ports.redis,
             bastion=bastion,
+            endpoints=bool(network.interface_endpoints),
         )
         self.network_acls = TierNetworkAcls(self, "NetworkAcls", vpc=self.vpc, ports=ports)
         self.endpoints = VpcEndpoints(

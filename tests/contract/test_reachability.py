@@ -56,6 +56,8 @@ def _models(env: SynthesizedEnvironment) -> dict[str, NetworkModel]:
 def test_reachability_table(any_env: SynthesizedEnvironment, source, destination, port, reachable):
     if "bastion" in (source, destination) and not any_env.config.operator_access.session_manager_host:
         reachable = False  # no operator host, no bastion_sg: that tier has no hosts
+    if "endpoints" in (source, destination) and not any_env.config.network.interface_endpoints:
+        reachable = False  # no interface endpoints, no endpoints group
     for region, model in _models(any_env).items():
         verdict = model.can_reach(source, destination, port)
         assert verdict.allowed is reachable, f"{region} {source}->{destination}:{port}: {verdict}"
