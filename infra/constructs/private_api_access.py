@@ -31,6 +31,7 @@ from infra.constructs.encryption import rotating_key
 # Session Manager reads its preferences from this document name in each account and region.
 PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
 SSM_CORE_POLICY = "AmazonSSMManagedInstanceCore"
+AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,9 @@ class PrivateApiAccess(Construct):
             # The SSM public parameter .../al2023-ami-kernel-default-x86_64, resolved by
             # CloudFormation at deploy time (a template parameter): no context look-up, the
             # newest AL2023 at each deploy.
-            machine_image=ec2.MachineImage.latest_amazon_linux2023(
-                kernel=ec2.AmazonLinux2023Kernel.DEFAULT
+            # (latest_amazon_linux2023's "default" kernel still names kernel-6.1 in CDK.)
+            machine_image=ec2.MachineImage.from_ssm_parameter(
+                AL2023_PARAMETER, os=ec2.OperatingSystemType.LINUX
             ),
             role=role,
             require_imdsv2=True,
