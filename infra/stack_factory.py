@@ -197,7 +197,6 @@ class StackFactory:
             monitoring=network.security_groups.monitoring,
             management_subnets=network.tiered_vpc.subnets(tiered_vpc.MANAGEMENT),
             host=HostSettings(  # bastion_sg exists exactly when the host does
-
                 instance_type=access.instance_type,
                 root_volume_gib=access.root_volume_gib,
                 idle_session_timeout_minutes=access.idle_session_timeout_minutes,

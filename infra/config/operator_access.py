@@ -1,4 +1,4 @@
-"""How operators reach a cluster whose Kubernetes API has no public endpoint (``compute`` stacks)."""
+"""How operators reach a cluster whose Kubernetes API has no public endpoint (compute stacks)."""
 
 from __future__ import annotations
 

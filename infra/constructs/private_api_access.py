@@ -80,7 +80,14 @@ class PrivateApiAccess(Construct):
         self.host: ec2.Instance | None = None
         if clients.host is not None and clients.bastion is not None:
             self.host = self._host(
-                cluster, vpc, clients.bastion, clients.management_subnets, clients.host, session_key_alias, log_key, removal_policy
+                cluster,
+                vpc,
+                clients.bastion,
+                clients.management_subnets,
+                clients.host,
+                session_key_alias,
+                log_key,
+                removal_policy,
             )
 
     def _host(
@@ -125,9 +132,7 @@ class PrivateApiAccess(Construct):
                 iam.PolicyStatement(
                     actions=["eks:DescribeCluster"], resources=[cluster.cluster_arn]
                 ),
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt"], resources=[self.session_key.key_arn]
-                ),
+                iam.PolicyStatement(actions=["kms:Decrypt"], resources=[self.session_key.key_arn]),
                 iam.PolicyStatement(
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{self.session_logs.log_group_arn}:log-stream:*"],
@@ -202,4 +207,3 @@ class PrivateApiAccess(Construct):
                 },
             },
         )
-

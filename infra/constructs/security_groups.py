@@ -55,9 +55,7 @@ class SecurityGroupMatrix(Construct):
         self.app.connections.allow_to(self.db, ec2.Port.tcp(postgres_port), "app to PostgreSQL")
         self.app.connections.allow_to(self.cache, ec2.Port.tcp(redis_port), "app to Redis")
         if self.bastion is not None:
-            self.bastion.connections.allow_to(
-                self.db, ec2.Port.tcp(postgres_port), "bastion to db"
-            )
+            self.bastion.connections.allow_to(self.db, ec2.Port.tcp(postgres_port), "bastion to db")
 
         # AWS APIs (through the interface endpoints or the NAT) and image registries.
         for group in (self.app, self.monitoring, self.bastion):

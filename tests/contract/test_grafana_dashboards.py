@@ -48,7 +48,9 @@ def _widget_metrics(body: dict[str, Any]) -> set[Metric]:
         previous: list[str] = []
         for row in widget.get("properties", {}).get("metrics", []):
             fields = [f for f in row if isinstance(f, str)]
-            fields = [p if f == "." else f for f, p in zip(fields, previous + fields[len(previous):])]  # noqa: E501
+            # "." repeats the previous row's field at that position (CloudWatch's shorthand)
+            padded = previous + fields[len(previous) :]
+            fields = [p if f == "." else f for f, p in zip(fields, padded, strict=False)]
             previous = fields
             if len(fields) >= 2 and "expression" not in str(row):
                 found.add((fields[0], fields[1], frozenset(fields[2::2])))
@@ -139,9 +141,9 @@ def test_cloudwatch_queries_name_metrics_we_use(production: SynthesizedEnvironme
     for variable in variables(dashboard).values():
         match = CW_VARIABLE.match(str(variable.get("query", "")))
         if match:
-            namespace, metric, dimension = (g.strip() for g in match.groups())
-            assert any(k[:2] == (namespace, metric) and dimension in k[2] for k in known), (
-                f"{name}: variable {variable['name']} lists {namespace} {metric} {dimension}"
+            namespace, metric_name, dimension = (g.strip() for g in match.groups())
+            assert any(k[:2] == (namespace, metric_name) and dimension in k[2] for k in known), (
+                f"{name}: variable {variable['name']} lists {namespace} {metric_name} {dimension}"
             )
 
 

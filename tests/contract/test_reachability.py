@@ -54,7 +54,10 @@ def _models(env: SynthesizedEnvironment) -> dict[str, NetworkModel]:
 
 @pytest.mark.parametrize(("source", "destination", "port", "reachable"), EXPECTED)
 def test_reachability_table(any_env: SynthesizedEnvironment, source, destination, port, reachable):
-    if "bastion" in (source, destination) and not any_env.config.operator_access.session_manager_host:
+    if (
+        "bastion" in (source, destination)
+        and not any_env.config.operator_access.session_manager_host
+    ):
         reachable = False  # no operator host, no bastion_sg: that tier has no hosts
     if "endpoints" in (source, destination) and not any_env.config.network.interface_endpoints:
         reachable = False  # no interface endpoints, no endpoints group

@@ -65,8 +65,15 @@ def test_a_refused_token_is_a_clear_error(grafana: FakeGrafana):
 
 def test_a_dashboard_naming_a_missing_source_is_refused(grafana: FakeGrafana):
     api = GrafanaApi(grafana.url, TOKEN)
-    broken = {"x.json": {"uid": "x", "title": "x", "panels": [
-        {"id": 1, "datasource": {"type": "prometheus", "uid": "amp-mars-1"}, "targets": []}]}}
+    broken = {
+        "x.json": {
+            "uid": "x",
+            "title": "x",
+            "panels": [
+                {"id": 1, "datasource": {"type": "prometheus", "uid": "amp-mars-1"}, "targets": []}
+            ],
+        }
+    }
     with pytest.raises(GrafanaError, match="amp-mars-1"):
         provision(api, _sources(), broken)
 
@@ -107,10 +114,17 @@ def _stubbed_session(env: str, endpoint: str) -> tuple[_Session, list[Stubber]]:
     minutes = config.monitoring.grafana.provisioning_token_minutes
     stub.add_response(
         "create_workspace_service_account_token",
-        {"serviceAccountToken": {"id": "t1", "name": "n", "key": TOKEN},
-         "serviceAccountId": "7", "workspaceId": WORKSPACE},  # fmt: skip
-        {"workspaceId": WORKSPACE, "serviceAccountId": "7", "name": ANY,
-         "secondsToLive": minutes * 60},  # fmt: skip
+        {
+            "serviceAccountToken": {"id": "t1", "name": "n", "key": TOKEN},
+            "serviceAccountId": "7",
+            "workspaceId": WORKSPACE,
+        },
+        {
+            "workspaceId": WORKSPACE,
+            "serviceAccountId": "7",
+            "name": ANY,
+            "secondsToLive": minutes * 60,
+        },
     )
     stub.add_response(
         "delete_workspace_service_account_token",
@@ -126,9 +140,17 @@ def _stubbed_session(env: str, endpoint: str) -> tuple[_Session, list[Stubber]]:
         alias = names.resource("prometheus", region)
         amp_stub.add_response(
             "list_workspaces",
-            {"workspaces": [{"workspaceId": f"ws-{region}", "alias": alias,
-                             "arn": f"arn:aws:aps:{region}:1:workspace/ws", "createdAt": 0,
-                             "status": {"statusCode": "ACTIVE"}}]},  # fmt: skip
+            {
+                "workspaces": [
+                    {
+                        "workspaceId": f"ws-{region}",
+                        "alias": alias,
+                        "arn": f"arn:aws:aps:{region}:1:workspace/ws",
+                        "createdAt": 0,
+                        "status": {"statusCode": "ACTIVE"},
+                    }
+                ]
+            },
             {"alias": alias},
         )
         clients[("amp", region)] = amp

@@ -27,9 +27,7 @@ def amp_url(workspace: PrometheusWorkspace) -> str:
     return f"https://aps-workspaces.{workspace.region}.amazonaws.com/workspaces/{workspace.workspace_id}"
 
 
-def data_sources(
-    prometheus: list[PrometheusWorkspace], home_region: str
-) -> list[dict[str, Any]]:
+def data_sources(prometheus: list[PrometheusWorkspace], home_region: str) -> list[dict[str, Any]]:
     """Every data source the dashboards may name; the home region's AMP is the default."""
     sources: list[dict[str, Any]] = [
         {
