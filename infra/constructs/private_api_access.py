@@ -1,10 +1,11 @@
 """Who may open a connection to a cluster's private Kubernetes API endpoint, and the operators'
 way in: a Session Manager managed instance (no SSH, no public IP, no inbound rule at all).
 
-The endpoint's control-plane interfaces carry the security group CDK creates for them
-(``cluster.connections``); EKS's own cluster security group admits only its members. This
-construct adds HTTPS from exactly two matrix groups: ``bastion_sg`` (the host below) and
-``monitoring_sg`` (the managed Prometheus scraper, which discovers its targets through the API).
+The endpoint's control-plane interfaces carry the cluster security group that EKS creates
+(``cluster.connections`` in aws_eks_v2), which admits only its own members (control plane and
+nodes). This construct adds HTTPS from exactly two matrix groups: ``bastion_sg`` (the host
+below) and ``monitoring_sg`` (the managed Prometheus scraper, which discovers its targets
+through the API). EKS puts the nodes in that group too, so both may also reach a node's 443.
 
 The host holds no Kubernetes rights: operators forward the endpoint to their own machine through
 a Session Manager port-forwarding session and call it with their own IAM identity, assuming
