@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Pinned CLI, no update notices or telemetry prompts in CI logs.
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy versions rto drill drill-report
+.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy versions rto drill drill-report grafana
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -50,6 +50,11 @@ cdk-diff: install
 ## Deploy every stack of ENV (needs credentials and `cdk bootstrap`; CI gates it by environment).
 deploy: install
 	$(CDK) deploy --all --app "$(CDK_APP)" -c env=$(ENV) --require-approval never
+
+## Data sources and dashboards (infra/grafana/dashboards/) of ENV's Grafana workspace, with your
+## AWS credentials and a token that lives monitoring.grafana.provisioning_token_minutes at most.
+grafana: install
+	$(PY) -m tools.grafana --env $(ENV)
 
 ## The RTO budget of ENV's Region switch plan: worst case per step against the objective (estimate).
 rto: install

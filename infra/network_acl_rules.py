@@ -40,6 +40,7 @@ class MatrixPorts(Protocol):
     def application(self) -> int: ...
     @property
     def metrics(self) -> int: ...
+    def scrape_ports(self) -> tuple[int, ...]: ...
     @property
     def postgres(self) -> int: ...
     @property
@@ -98,7 +99,7 @@ def tier_rules(tiers: dict[str, list[str]], ports: MatrixPorts) -> dict[str, lis
         APPLICATION: [
             *each("in", app, ALL_PORTS, "all"),
             *each("in", public, one(ports.application)),
-            *each("in", management, one(ports.metrics)),
+            *[r for p in ports.scrape_ports() for r in each("in", management, one(p))],
             *each("in", management, one(ports.https)),  # interface endpoints live here
             *each("in", [ANYWHERE], EPHEMERAL),  # answers from the data tier, NAT, endpoints
             *each("out", app, ALL_PORTS, "all"),
@@ -118,7 +119,7 @@ def tier_rules(tiers: dict[str, list[str]], ports: MatrixPorts) -> dict[str, lis
         MANAGEMENT: [
             *each("in", [ANYWHERE], EPHEMERAL),  # answers to Session Manager, scrapes, queries
             *each("out", [ANYWHERE], one(ports.https)),
-            *each("out", app, one(ports.metrics)),
+            *[r for p in ports.scrape_ports() for r in each("out", app, one(p))],
             *each("out", data, one(ports.postgres)),
         ],
     }

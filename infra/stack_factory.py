@@ -15,8 +15,10 @@ from infra.constructs import tiered_vpc
 from infra.constructs.backup_policies import BackupTargets
 from infra.constructs.data_bucket import ReplicationTarget
 from infra.constructs.postgres import Replica
+from infra.constructs.private_api_access import HostSettings, PrivateApiClients
 from infra.constructs.recovery_policies import PlanTargets
 from infra.constructs.region_health import BackupAlarms
+from infra.constructs.retention import log_retention
 from infra.constructs.watched import Cache, Database, Ingress
 from infra.nag import backup as backup_nag
 from infra.nag import compute as compute_nag
@@ -72,6 +74,7 @@ class StackFactory:
             network=self.config.network,
             vpc_cidr=str(self.config.regions[region].vpc_cidr),
             logs_key_alias=self.names.kms_alias("logs"),
+            bastion=self.config.operator_access.session_manager_host,
             removal_policy=self.removal_policy,
             **self._common(region),
         )
@@ -177,6 +180,7 @@ class StackFactory:
             app_security_group=network.security_groups.app,
             web_security_group=network.security_groups.web,
             logs_key=network.logs_key,
+            private_api_clients=self._private_api_clients(network),
             deletion_protection=self.config.deletion_protection,
             removal_policy=self.removal_policy,
             **self._common(region),
@@ -185,7 +189,26 @@ class StackFactory:
         compute_nag.acknowledge_findings(
             compute, deletion_protection=self.config.deletion_protection
         )
+        if self.config.operator_access.session_manager_host:
+            compute_nag.acknowledge_operator_host(compute)
         return compute
+
+    def _private_api_clients(self, network: NetworkStack) -> PrivateApiClients:
+        access = self.config.operator_access
+        bastion = network.security_groups.bastion
+        return PrivateApiClients(
+            bastion=bastion,
+            monitoring=network.security_groups.monitoring,
+            management_subnets=network.tiered_vpc.subnets(tiered_vpc.MANAGEMENT),
+            host=HostSettings(  # bastion_sg exists exactly when the host does
+                instance_type=access.instance_type,
+                root_volume_gib=access.root_volume_gib,
+                idle_session_timeout_minutes=access.idle_session_timeout_minutes,
+                session_log_retention=log_retention(access.session_log_retention_days),
+            )
+            if bastion is not None
+            else None,
+        )
 
     def backup(
         self,
@@ -277,7 +300,7 @@ class StackFactory:
             ingress=Ingress(compute.load_balancer, compute.target_group),
             cluster_name=compute.cluster.cluster_name,
             cluster_arn=compute.cluster.cluster_arn,
-            cluster_security_group_id=compute.cluster.cluster_security_group_id,
+            scraper_security_group_id=network.security_groups.monitoring.security_group_id,
             scraper_subnet_ids=network.vpc.select_subnets(
                 subnet_group_name=tiered_vpc.APPLICATION
             ).subnet_ids,

@@ -42,9 +42,13 @@ class NetworkModel:
     def __init__(self, template: dict[str, Any]) -> None:
         self.resources: dict[str, dict[str, Any]] = template["Resources"]
         self.subnets = self._subnets()
+        groups = self._of_type("AWS::EC2::SecurityGroup")
+        # A tier whose group the template leaves out (bastion without an operator host) has no
+        # hosts: nothing reaches it and it reaches nothing.
         self.groups = {
             name: self._one(f"SecurityGroups{construct}", "AWS::EC2::SecurityGroup")
             for name, (_, construct) in TIERS.items()
+            if any(k.startswith(f"SecurityGroups{construct}") for k in groups)
         }
 
     # --- template reading -------------------------------------------------------------------
@@ -152,6 +156,9 @@ class NetworkModel:
         return subnet, self.groups[tier], address
 
     def can_reach(self, source: str, destination: str, port: int) -> Verdict:
+        for tier in (source, destination):
+            if tier != INTERNET and tier not in self.groups:
+                return Verdict(False, f"no {tier} tier in this template")
         # Hosts in different AZs, so the traffic crosses both subnets' ACLs.
         src_subnet, src_group, src_addr = self._endpoint(source, 0)
         dst_subnet, dst_group, dst_addr = self._endpoint(destination, 1)

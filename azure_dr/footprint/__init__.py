@@ -101,7 +101,7 @@ def build_footprint(
         pod_cidr=az.aks.pod_cidr,
         https_port=ports.https,
         application_port=ports.application,
-        metrics_port=ports.metrics,
+        scrape_ports=ports.scrape_ports(),
         postgres_port=ports.postgres,
     )
     account_id = resource_id(ACCOUNT_TYPE, names.storage_account)

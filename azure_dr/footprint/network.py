@@ -1,7 +1,7 @@
 """VNet, one NSG per subnet mirroring the AWS security-group matrix, private DNS zones.
 
 Mapping of the AWS matrix (docs/tiers.md, "Network tier") onto the Azure subnets:
-- aks_system, aks_user = app_tier: application port and metrics port from the VNet (the web tier
+- aks_system, aks_user = app_tier: application port and scrape ports from the VNet (the web tier
   and monitoring live there), the cluster's own traffic, Azure load balancer probes; every other
   VNet source denied. Outbound stays at Azure's defaults: AKS needs its documented egress set.
 - postgres = db_tier: PostgreSQL port from the AKS subnets only (pods leave the overlay through
@@ -32,7 +32,7 @@ def _rule(
     protocol: str = "Tcp",
     source: str | list[str] = "*",
     destination: str | list[str] = "*",
-    port: int | str = "*",
+    port: int | str | list[int] = "*",
 ) -> dict[str, Any]:
     props: dict[str, Any] = {
         "priority": priority,
@@ -40,8 +40,11 @@ def _rule(
         "access": access,
         "protocol": protocol,
         "sourcePortRange": "*",
-        "destinationPortRange": str(port),
     }
+    if isinstance(port, list):  # the same scrape ports as the AWS matrix, in one rule
+        props["destinationPortRanges"] = [str(p) for p in port]
+    else:
+        props["destinationPortRange"] = str(port)
     for key, value in (("source", source), ("destination", destination)):
         if isinstance(value, list):
             props[f"{key}AddressPrefixes"] = value
@@ -57,7 +60,7 @@ def nsg_rules(
     pod_cidr: ipaddress.IPv4Network,
     https_port: int,
     application_port: int,
-    metrics_port: int,
+    scrape_ports: tuple[int, ...],
     postgres_port: int,
 ) -> dict[str, list[dict[str, Any]]]:
     """Security rules of each subnet's NSG."""
@@ -74,7 +77,8 @@ def nsg_rules(
     app_tier = [
         _rule("AllowApplicationFromVnet", 100, "Inbound", source="VirtualNetwork",
               port=application_port),
-        _rule("AllowMetricsFromVnet", 110, "Inbound", source="VirtualNetwork", port=metrics_port),
+        _rule("AllowMetricsFromVnet", 110, "Inbound", source="VirtualNetwork",
+              port=list(scrape_ports)),
         _rule("AllowClusterInternal", 120, "Inbound", protocol="*",
               source=[*aks, str(pod_cidr)]),
         _rule("AllowAzureLoadBalancer", 130, "Inbound", protocol="*", source="AzureLoadBalancer"),

@@ -16,6 +16,7 @@ from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
+from infra.config.operator_access import OperatorAccessConfig
 from infra.config.recovery import RecoveryConfig
 from infra.config.replication import ObjectReplicationConfig
 from infra.config.tls import describe_versions, route53_can_negotiate
@@ -66,6 +67,10 @@ class EnvironmentConfig(StrictModel):
     """Observability tier: AMP, Container Insights, X-Ray, Grafana, alarms and their topic."""
     recovery: RecoveryConfig = RecoveryConfig()
     """ARC Region switch plan between the primary and the standby region (none without one)."""
+    operator_access: OperatorAccessConfig = OperatorAccessConfig(session_manager_host=False)
+    """How operators reach a private Kubernetes API (docs/operations.md, "Reaching a private
+    cluster")."""
+
     object_replication: ObjectReplicationConfig = ObjectReplicationConfig()
     """S3 objects to Azure Blob (``replication`` stack, ``azure_dr replicate objects``)."""
 
@@ -157,6 +162,16 @@ class EnvironmentConfig(StrictModel):
                 f"object_replication.container: {container!r} is not one of "
                 f"azure.storage.containers {self.azure.storage.containers}: the footprint would "
                 "not create it"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _private_clusters_are_reachable(self) -> Self:
+        if not self.compute.public_endpoint_cidrs and not self.operator_access.session_manager_host:
+            raise ValueError(
+                "operator_access.session_manager_host: false while compute.public_endpoint_cidrs "
+                "is empty: the Kubernetes API is private and no operator could reach it; turn "
+                "the Session Manager host on or allow an operator CIDR on the public endpoint"
             )
         return self
 

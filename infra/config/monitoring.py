@@ -72,6 +72,9 @@ class GrafanaConfig(StrictModel):
     """SAML role-assertion values that become Grafana admins (with SAML)."""
     grafana_version: str = Field(pattern=r"^\d+\.\d+$")
     """Grafana major.minor of the workspace (e.g. 10.4)."""
+    provisioning_token_minutes: int = Field(default=10, ge=1, le=60)
+    """Lifetime of the service-account token ``make grafana`` creates (and deletes when it is
+    done): the most a leaked token could be used for."""
 
     @model_validator(mode="after")
     def _saml_needs_metadata(self) -> Self:

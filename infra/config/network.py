@@ -57,11 +57,19 @@ class Ports(StrictModel):
     application: Port = 8080
     """app_tier ingress from web_tier (pods behind the ALB)."""
     metrics: Port = 9090
-    """app_tier ingress from monitoring_sg (Prometheus scrapes)."""
+    """app_tier ingress from monitoring_sg (Prometheus scrapes of annotated pods)."""
+    node_exporter: Port = 9100
+    """app_tier ingress from monitoring_sg: the prometheus-node-exporter add-on (host network)."""
+    kube_state_metrics: Port = 8080
+    """app_tier ingress from monitoring_sg: the kube-state-metrics add-on's metrics port."""
     postgres: Port = 5432
     """db_tier ingress from app_tier and bastion_sg."""
     redis: Port = 6379
     """cache_tier ingress from app_tier."""
+
+    def scrape_ports(self) -> tuple[int, ...]:
+        """Every port the metric scrapers (monitoring_sg) open on the app tier, in one order."""
+        return tuple(sorted({self.metrics, self.node_exporter, self.kube_state_metrics}))
 
 
 class FlowLogs(StrictModel):

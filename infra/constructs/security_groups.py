@@ -6,6 +6,8 @@ a test can pin the complete matrix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -21,9 +23,11 @@ class SecurityGroupMatrix(Construct):
         https_port: int,
         http_port: int,
         application_port: int,
-        metrics_port: int,
+        scrape_ports: Sequence[int],
         postgres_port: int,
         redis_port: int,
+        bastion: bool,
+        endpoints: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         self.web = self._group("Web", vpc, "web_tier: internet-facing load balancers")
@@ -31,26 +35,37 @@ class SecurityGroupMatrix(Construct):
         self.db = self._group("Db", vpc, "db_tier: PostgreSQL; no egress")
         self.cache = self._group("Cache", vpc, "cache_tier: Redis; no egress")
         self.monitoring = self._group("Monitoring", vpc, "monitoring_sg: metric scrapers")
-        self.bastion = self._group("Bastion", vpc, "bastion_sg: Session Manager only, no SSH")
-        self.endpoints = self._group("Endpoints", vpc, "interface VPC endpoints")
+        # bastion_sg exists only with a member: the Session Manager operator host.
+        self.bastion: ec2.SecurityGroup | None = None
+        if bastion:
+            self.bastion = self._group("Bastion", vpc, "bastion_sg: Session Manager only, no SSH")
+        # The endpoints' group exists only when there are interface endpoints to carry it.
+        self.endpoints: ec2.SecurityGroup | None = None
+        if endpoints:
+            self.endpoints = self._group("Endpoints", vpc, "interface VPC endpoints")
 
         anywhere = ec2.Peer.any_ipv4()
         self.web.add_ingress_rule(anywhere, ec2.Port.tcp(https_port), "HTTPS from the internet")
         self.web.add_ingress_rule(anywhere, ec2.Port.tcp(http_port), "HTTP, redirected to HTTPS")
         self.web.connections.allow_to(self.app, ec2.Port.tcp(application_port), "web to app")
 
-        self.monitoring.connections.allow_to(self.app, ec2.Port.tcp(metrics_port), "scrape")
+        # The managed Prometheus scraper: annotated pods, node-exporter, kube-state-metrics.
+        for port in scrape_ports:
+            self.monitoring.connections.allow_to(self.app, ec2.Port.tcp(port), f"scrape :{port}")
         self.app.connections.allow_to(self.db, ec2.Port.tcp(postgres_port), "app to PostgreSQL")
         self.app.connections.allow_to(self.cache, ec2.Port.tcp(redis_port), "app to Redis")
-        self.bastion.connections.allow_to(self.db, ec2.Port.tcp(postgres_port), "bastion to db")
+        if self.bastion is not None:
+            self.bastion.connections.allow_to(self.db, ec2.Port.tcp(postgres_port), "bastion to db")
 
         # AWS APIs (through the interface endpoints or the NAT) and image registries.
         for group in (self.app, self.monitoring, self.bastion):
-            group.add_egress_rule(anywhere, ec2.Port.tcp(https_port), "HTTPS to AWS APIs")
+            if group is not None:
+                group.add_egress_rule(anywhere, ec2.Port.tcp(https_port), "HTTPS to AWS APIs")
 
-        self.endpoints.add_ingress_rule(
-            ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(https_port), "HTTPS from the VPC"
-        )
+        if self.endpoints is not None:
+            self.endpoints.add_ingress_rule(
+                ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(https_port), "HTTPS from the VPC"
+            )
 
     def _group(self, construct_id: str, vpc: ec2.IVpc, description: str) -> ec2.SecurityGroup:
         return ec2.SecurityGroup(

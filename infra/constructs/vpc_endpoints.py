@@ -21,7 +21,7 @@ class VpcEndpoints(Construct):
         gateway_services: list[str],
         interface_services: list[str],
         subnets: ec2.SubnetSelection,
-        security_group: ec2.ISecurityGroup,
+        security_group: ec2.ISecurityGroup | None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.gateway = {
@@ -34,7 +34,7 @@ class VpcEndpoints(Construct):
                 # the service name suffix after com.amazonaws.<region>.
                 service=ec2.InterfaceVpcEndpointAwsService(name),
                 subnets=subnets,
-                security_groups=[security_group],
+                security_groups=[security_group] if security_group else None,
                 private_dns_enabled=True,
                 open=False,  # the endpoint SG decides who may connect
             )

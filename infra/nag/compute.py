@@ -71,3 +71,33 @@ def acknowledge_findings(stack: Stack, *, deletion_protection: bool) -> None:
             "deletion_protection is off in this environment's config (development/staging tear "
             "down freely); production turns it on and this acknowledgment is then not made.",
         )
+
+
+def acknowledge_operator_host(stack: Stack) -> None:
+    """The Session Manager host (only where ``operator_access.session_manager_host`` is on)."""
+    host = "PrivateApi/Host/Resource"
+    acknowledge(
+        child(stack, "PrivateApi/HostRole/Resource"),
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+        "AmazonSSMManagedInstanceCore]",
+        "AmazonSSMManagedInstanceCore is AWS's documented policy for the SSM Agent of a Session "
+        "Manager managed instance; AWS keeps it in step with the agent's API calls.",
+    )
+    acknowledge(
+        child(stack, "PrivateApi/HostPolicy/Resource"),
+        "AwsSolutions-IAM5[Resource::<PrivateApiSessionLogsA867E895.Arn>:log-stream:*]",
+        "The SSM Agent names one log stream per session at run time; the wildcard covers the "
+        "streams of this one encrypted session log group only.",
+    )
+    acknowledge(
+        child(stack, host),
+        "AwsSolutions-EC29",
+        "A stateless relay for port-forwarding sessions, rebuilt from the template: neither "
+        "termination protection nor an Auto Scaling group protects anything of value.",
+    )
+    acknowledge(
+        child(stack, host),
+        "NIST.800.53.R5-EC2InstancesInVPC",
+        "The instance is in a management subnet of the VPC; its SubnetId is a cross-stack "
+        "reference to the network stack that the rule cannot resolve at synth.",
+    )

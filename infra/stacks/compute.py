@@ -34,6 +34,7 @@ from infra.constructs.cluster_access import ClusterAccess
 from infra.constructs.eks_cluster import EksCluster
 from infra.constructs.ingress import Ingress
 from infra.constructs.node_groups import ManagedNodeGroups, NodeGroupSpec
+from infra.constructs.private_api_access import PrivateApiAccess, PrivateApiClients
 from infra.constructs.retention import log_retention
 from infra.constructs.web_acl import WebAcl
 from infra.naming import Names
@@ -80,6 +81,7 @@ class ComputeStack(RegionalStack):
         app_security_group: ec2.ISecurityGroup,
         web_security_group: ec2.ISecurityGroup,
         logs_key: kms.IKey,
+        private_api_clients: PrivateApiClients,
         deletion_protection: bool,
         removal_policy: RemovalPolicy,
         **kwargs: Any,
@@ -121,6 +123,18 @@ class ComputeStack(RegionalStack):
             developer_role_name=names.eks_access_role("developer", region),
             developer_namespaces=list(compute.developer_namespaces),
             trusted_account=self.account,
+        )
+        # Operators and the metric scraper reach the Kubernetes API through the VPC.
+        self.private_api = PrivateApiAccess(
+            self,
+            "PrivateApi",
+            cluster=self.cluster,
+            vpc=vpc,
+            clients=private_api_clients,
+            https_port=ports.https,
+            session_key_alias=names.kms_alias("operator-sessions"),
+            log_key=logs_key,
+            removal_policy=removal_policy,
         )
 
         self.ingress = Ingress(

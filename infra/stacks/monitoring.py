@@ -52,7 +52,7 @@ class MonitoringStack(RegionalStack):
         ingress: Ingress,
         cluster_name: str,
         cluster_arn: str,
-        cluster_security_group_id: str,
+        scraper_security_group_id: str,
         scraper_subnet_ids: list[str],
         backup_alarms: BackupAlarms | None,
         grafana_regions: list[str] | None,
@@ -83,7 +83,8 @@ class MonitoringStack(RegionalStack):
             key_alias=names.kms_alias("prometheus"),
             cluster_arn=cluster_arn,
             subnet_ids=scraper_subnet_ids,
-            security_group_ids=[cluster_security_group_id],
+            # monitoring_sg: the matrix lets it reach the scrape ports and the private API.
+            security_group_ids=[scraper_security_group_id],
             retention_days=prometheus.retention_days,
             scrape_interval_seconds=prometheus.scrape_interval_seconds,
             rules=AlertRules(**prometheus.rules.model_dump()),

@@ -35,6 +35,7 @@ class NetworkStack(RegionalStack):
         network: NetworkConfig,
         vpc_cidr: str,
         logs_key_alias: str,
+        bastion: bool,
         removal_policy: RemovalPolicy,
         **kwargs: Any,
     ) -> None:
@@ -64,9 +65,11 @@ class NetworkStack(RegionalStack):
             https_port=ports.https,
             http_port=ports.http,
             application_port=ports.application,
-            metrics_port=ports.metrics,
+            scrape_ports=ports.scrape_ports(),
             postgres_port=ports.postgres,
             redis_port=ports.redis,
+            bastion=bastion,
+            endpoints=bool(network.interface_endpoints),
         )
         self.network_acls = TierNetworkAcls(self, "NetworkAcls", vpc=self.vpc, ports=ports)
         self.endpoints = VpcEndpoints(

@@ -206,7 +206,9 @@ def test_nsgs_mirror_the_security_group_matrix(env):
     assert db["DenyAllOutbound"]["access"] == "Deny"
     app = {r["name"]: r["properties"] for r in _rules(footprint, "aks_user")}
     assert app["AllowApplicationFromVnet"]["destinationPortRange"] == str(ports.application)
-    assert app["AllowMetricsFromVnet"]["destinationPortRange"] == str(ports.metrics)
+    assert app["AllowMetricsFromVnet"]["destinationPortRanges"] == [
+        str(p) for p in ports.scrape_ports()
+    ]
     assert app["DenyOtherVnetInbound"]["priority"] > max(
         r["priority"] for n, r in app.items() if n != "DenyOtherVnetInbound"
     )

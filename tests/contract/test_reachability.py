@@ -31,11 +31,17 @@ EXPECTED = [
     ("app", "internet", 22, False),
     ("app", "endpoints", 443, True),
     ("monitoring", "app", 9090, True),
+    ("monitoring", "app", 9100, True),  # node-exporter
+    ("monitoring", "app", 8080, True),  # kube-state-metrics
+    ("monitoring", "app", 5432, False),
+    ("bastion", "app", 9100, False),
+    ("bastion", "app", 8080, False),
     ("monitoring", "db", 5432, False),
     ("monitoring", "endpoints", 443, True),
     ("bastion", "db", 5432, True),
     ("bastion", "cache", 6379, False),
     ("bastion", "internet", 443, True),
+    ("bastion", "endpoints", 443, True),  # Session Manager's interface endpoints
     ("db", "internet", 443, False),
     ("db", "app", 8080, False),
     ("cache", "internet", 443, False),
@@ -48,6 +54,13 @@ def _models(env: SynthesizedEnvironment) -> dict[str, NetworkModel]:
 
 @pytest.mark.parametrize(("source", "destination", "port", "reachable"), EXPECTED)
 def test_reachability_table(any_env: SynthesizedEnvironment, source, destination, port, reachable):
+    if (
+        "bastion" in (source, destination)
+        and not any_env.config.operator_access.session_manager_host
+    ):
+        reachable = False  # no operator host, no bastion_sg: that tier has no hosts
+    if "endpoints" in (source, destination) and not any_env.config.network.interface_endpoints:
+        reachable = False  # no interface endpoints, no endpoints group
     for region, model in _models(any_env).items():
         verdict = model.can_reach(source, destination, port)
         assert verdict.allowed is reachable, f"{region} {source}->{destination}:{port}: {verdict}"

@@ -226,11 +226,11 @@ def test_production_carries_the_designs_backup_numbers():
 def test_network_acls_must_fit_the_rules_per_acl_quota(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    # Production's layout needs 11 outbound entries on the application ACL; pretend the
-    # quota were lower to see the line the loader prints.
-    monkeypatch.setattr("infra.config.environment.MAX_RULES_PER_DIRECTION", 10)
+    # Production's layout needs 13 inbound entries on the application ACL (three scrape ports
+    # from management); pretend the quota were lower to see the line the loader prints.
+    monkeypatch.setattr("infra.config.environment.MAX_RULES_PER_DIRECTION", 12)
     message = config_error(tmp_path, lambda data: None)
     assert message.endswith(
-        "regions.us-east-1.availability_zones: 3 AZs give the application network ACL 11 "
-        "outbound entries, above the default quota of 10: raise the quota, then this limit"
+        "regions.us-east-1.availability_zones: 3 AZs give the application network ACL 13 "
+        "inbound entries, above the default quota of 12: raise the quota, then this limit"
     )
