@@ -14,6 +14,7 @@ from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
 from infra.config.compute import ComputeConfig, IngressConfig
 from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
+from infra.config.edge import EdgeConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
 from infra.config.recovery import RecoveryConfig
@@ -65,6 +66,15 @@ class EnvironmentConfig(StrictModel):
     """Observability tier: AMP, Container Insights, X-Ray, Grafana, alarms and their topic."""
     recovery: RecoveryConfig = RecoveryConfig()
     """ARC Region switch plan between the primary and the standby region (none without one)."""
+    edge: EdgeConfig = EdgeConfig()
+    """Global edge: CloudFront in front of the ALBs, edge WAF, origin lock-down (``edge`` stack)."""
+
+    @property
+    def failover_record(self) -> str:
+        """The name the failover chain answers: the edge's origin name, or the application
+        record itself when there is no edge."""
+        label = self.edge.origin_record if self.edge.enabled else self.dns.application_record
+        return f"{label}.{self.dns.domain}"
 
     @property
     def primary_region(self) -> str:
@@ -158,6 +168,16 @@ class EnvironmentConfig(StrictModel):
                 "Route 53 HTTPS health checks (dns.health_check) negotiate TLS 1.0-1.2: every "
                 "check would fail and DNS failover would never happen; use a policy that also "
                 "offers TLS 1.2, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _edge_names_are_distinct(self) -> Self:
+        label = self.edge.origin_record
+        if self.edge.enabled and label in (self.dns.application_record, self.dns.read_record):
+            raise ValueError(
+                f"edge.origin_record: {label!r} is also a dns record label; the origin name must "
+                "differ from the application and read records or CloudFront would be its own origin"
             )
         return self
 
