@@ -36,7 +36,10 @@ INTERNET_ADDRESS = "198.51.100.7"  # TEST-NET-2: stands for any public client or
 PREFIX_LIST_SOURCES: dict[str, tuple[str, str]] = {
     # source -> (prefix-list name pattern, a public address standing for its members)
     "cloudfront": (r"^com\.amazonaws\.global\.cloudfront\.origin-facing$", "130.176.0.10"),
-    "route53-health-checkers": (r"^com\.amazonaws\.[a-z0-9-]+\.route53-healthchecks$", "54.243.31.200"),
+    "route53-health-checkers": (
+        r"^com\.amazonaws\.[a-z0-9-]+\.route53-healthchecks$",
+        "54.243.31.200",
+    ),
 }
 # Extra groups of a tier, by construct id under SecurityGroups (present only in some templates).
 EXTRA_GROUPS: dict[str, tuple[str, ...]] = {"web": ("HealthCheckers",)}

@@ -61,7 +61,8 @@ class EdgeConfig(StrictModel):
     )
     """TTLs of the static paths."""
     rate_limit_per_5_minutes: int = Field(default=2000, ge=10, le=2_000_000_000)
-    """Requests one client IP may send through the edge in 5 minutes before the edge WAF blocks it."""
+    """Requests one client IP may send through the edge in 5 minutes before the edge WAF blocks
+    it."""
     waf_log_retention_days: LogRetentionDays = 90
     """Retention of the edge WAF's log group (aws-waf-logs-*, us-east-1)."""
     access_log_retention_days: int = Field(default=90, ge=1, le=3653)
@@ -70,7 +71,8 @@ class EdgeConfig(StrictModel):
     """Header CloudFront adds with the secret value; the ALB answers 403 without it."""
     origin_secret_revision: int = Field(default=1, ge=1)
     """Bump to make CloudFront re-read the origin secret (step 3 of the rotation in
-    docs/runbooks.md): CloudFormation re-resolves a dynamic reference only when its resource changes."""
+    docs/runbooks.md): CloudFormation re-resolves a dynamic reference only when its resource
+    changes."""
     origin_secret_accept_previous: bool = False
     """During a rotation only: the ALBs also accept the secret's ``previous`` value."""
     origin_read_timeout_seconds: int = Field(default=60, ge=1, le=180)
@@ -94,7 +96,9 @@ class EdgeConfig(StrictModel):
     @classmethod
     def _header(cls, value: str) -> str:
         if not HEADER_NAME.match(value):
-            raise ValueError(f"{value!r} is not a lower-case custom header name such as x-origin-verify")
+            raise ValueError(
+                f"{value!r} is not a lower-case custom header name such as x-origin-verify"
+            )
         return value
 
     @model_validator(mode="after")

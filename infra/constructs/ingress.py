@@ -154,7 +154,9 @@ class Ingress(Construct):
             "FromCloudFront",
             listener=self.https_listener,
             priority=ORIGIN_HEADER_RULE_PRIORITY,
-            conditions=[elbv2.ListenerCondition.http_header(check.header_name, check.header_values)],
+            conditions=[
+                elbv2.ListenerCondition.http_header(check.header_name, check.header_values)
+            ],
             action=elbv2.ListenerAction.forward([self.target_group]),
         )
         # Route 53 health checks cannot send headers; the security groups admit only the

@@ -55,7 +55,9 @@ class SecurityGroupMatrix(Construct):
         self.health_checkers: ec2.SecurityGroup | None = None
         if origin_lockdown is None:
             self.web.add_ingress_rule(anywhere, ec2.Port.tcp(https_port), "HTTPS from the internet")
-            self.web.add_ingress_rule(anywhere, ec2.Port.tcp(http_port), "HTTP, redirected to HTTPS")
+            self.web.add_ingress_rule(
+                anywhere, ec2.Port.tcp(http_port), "HTTP, redirected to HTTPS"
+            )
         else:
             self.web.add_ingress_rule(
                 ec2.Peer.prefix_list(origin_lockdown.cloudfront_prefix_list_id),

@@ -21,8 +21,9 @@ def acknowledge_findings(stack: Stack, *, az_count: int, origin_lockdown: bool) 
             "policy allows that one read-only action and nothing else.",
         )
         acknowledge_sdk_call_function(
-            stack, calls="EC2 DescribeManagedPrefixLists, to resolve the CloudFront and Route 53 "
-            "health-checker prefix-list ids of this region"
+            stack,
+            calls="EC2 DescribeManagedPrefixLists, to resolve the CloudFront and Route 53 "
+            "health-checker prefix-list ids of this region",
         )
     else:
         acknowledge(

@@ -7,8 +7,8 @@ that notifies a KMS-encrypted SNS topic (subscriptions from config); the failove
 failover alias records (PRIMARY and SECONDARY region, or a plain alias when there is no second
 region) named ``app.<domain>``, or, with the edge on, ``<edge.origin_record>.<domain>`` while
 ``app.<domain>`` aliases the CloudFront distribution (A and AAAA); Shield Advanced protection of
-the zone when ``edge.shield_advanced`` is set; the read record as latency alias records over the read regions; DNS query logging to
-``/aws/route53/<domain>``; DNSSEC signing when configured.
+the zone when ``edge.shield_advanced`` is set; the read record as latency alias records over the
+read regions; DNS query logging to ``/aws/route53/<domain>``; DNSSEC signing when configured.
 
 The ALB names are read from each region's SSM parameters by SDK calls at deploy time
 (``infra/constructs/ingress_lookup.py``): no CloudFormation export locks a regional stack.

@@ -3,8 +3,9 @@
 Creates: the four-tier VPC across the configured AZs (public, application, data, management),
 NAT gateways (per AZ or single), VPC flow logs to a KMS-encrypted log group, the design's
 security-group matrix (with the edge on: the ALBs' groups admit only CloudFront's and the Route 53
-health checkers' AWS-managed prefix lists, their ids resolved at deploy time) and one network ACL per subnet tier mirroring it, gateway and interface
-endpoints, and a locked-down default security group.
+health checkers' AWS-managed prefix lists, their ids resolved at deploy time) and one network ACL
+per subnet tier mirroring it, gateway and interface endpoints, and a locked-down default security
+group.
 
 Other stacks of the same region receive ``vpc``, ``security_groups`` and ``logs_key``.
 """
@@ -76,7 +77,9 @@ class NetworkStack(RegionalStack):
             metrics_port=ports.metrics,
             postgres_port=ports.postgres,
             redis_port=ports.redis,
-            origin_lockdown=self._origin_lockdown(removal_policy, network) if origin_lockdown else None,
+            origin_lockdown=self._origin_lockdown(removal_policy, network)
+            if origin_lockdown
+            else None,
         )
         self.network_acls = TierNetworkAcls(self, "NetworkAcls", vpc=self.vpc, ports=ports)
         self.endpoints = VpcEndpoints(
@@ -101,7 +104,9 @@ class NetworkStack(RegionalStack):
         )
         permission = sdk_calls.add_policy("DescribePrefixLists", [describe_policy(self)])
         cloudfront, checkers = (
-            ManagedPrefixList(self, construct_id, sdk_calls=sdk_calls, permission=permission, name=n)
+            ManagedPrefixList(
+                self, construct_id, sdk_calls=sdk_calls, permission=permission, name=n
+            )
             for construct_id, n in (
                 ("CloudFrontPrefixList", CLOUDFRONT_ORIGIN_FACING),
                 ("HealthCheckersPrefixList", route53_health_checkers(self.region)),
