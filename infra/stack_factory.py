@@ -388,6 +388,12 @@ class StackFactory:
                 "record_name": config.failover_record,
                 # The path Route 53 probes on every ALB: the smoke test asks the same question.
                 "smoke_test_path": config.dns.health_check.path,
+                # Behind the edge the ALBs admit only CloudFront: the smoke test goes through it.
+                "edge_host": (
+                    f"{config.dns.application_record}.{config.dns.domain}"
+                    if config.edge.enabled
+                    else None
+                ),
                 "https_port": config.network.ports.https,
                 "promote_max_lag_seconds": config.backup.promote_max_replica_lag_seconds,
                 "promoted_backup_retention_days": config.backup.automated_backup_retention_days,
