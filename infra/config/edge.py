@@ -26,8 +26,11 @@ class StaticCacheConfig(StrictModel):
     """TTLs of the static paths' cache policy (the origin's Cache-Control wins within them)."""
 
     min_ttl_seconds: int = Field(ge=0, le=31_536_000)
+    """Shortest time an object stays cached, whatever the origin's Cache-Control says."""
     default_ttl_seconds: int = Field(ge=0, le=31_536_000)
+    """Time cached when the origin sends no Cache-Control or Expires."""
     max_ttl_seconds: int = Field(ge=1, le=31_536_000)
+    """Longest time an object stays cached, whatever the origin's Cache-Control says."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:

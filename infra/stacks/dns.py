@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import jsii
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_route53 as route53
@@ -41,6 +42,24 @@ from infra.stacks.base import RegionalStack
 
 # Route 53 is global but keeps health-check metrics, query-log groups and DNSSEC keys here.
 DNS_HOME_REGION = "us-east-1"
+
+
+@jsii.implements(route53.IAliasRecordTarget)
+class _DistributionAlias:
+    """Alias of a distribution of another stack. CDK's CloudFrontTarget puts its zone-id mapping
+    into the distribution's stack, where nothing uses it (cfn-lint W7001); this one keeps it in
+    the record's stack."""
+
+    def __init__(self, domain_name: str) -> None:
+        self.domain_name = domain_name
+
+    def bind(
+        self, record: route53.IRecordSet, zone: route53.IHostedZone | None = None
+    ) -> route53.AliasRecordTargetConfig:
+        return route53.AliasRecordTargetConfig(
+            dns_name=self.domain_name,
+            hosted_zone_id=targets.CloudFrontTarget.get_hosted_zone_id(record),
+        )
 
 
 def _pascal(region: str) -> str:
@@ -146,7 +165,9 @@ class DnsStack(RegionalStack):
         )
         self.edge_records: list[route53.RecordSet] = []
         if distribution is not None:
-            edge_target = route53.RecordTarget.from_alias(targets.CloudFrontTarget(distribution))
+            edge_target = route53.RecordTarget.from_alias(
+                _DistributionAlias(distribution.distribution_domain_name)
+            )
             application = f"{dns.application_record}.{dns.domain}"
             self.edge_records = [
                 route53.ARecord(
