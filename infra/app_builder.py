@@ -1,4 +1,5 @@
-"""Builds every stack of one environment into a CDK app: the region loop, then the global DNS.
+"""Builds every stack of one environment into a CDK app: the global edge (when on), the region
+loop, then the global DNS.
 
 Which stacks a region gets follows its role (ARCHITECTURE.md, "Region roles"); how each stack is
 built lives in ``infra/stack_factory.py``. Cross-stack order is explicit (``add_stack_dependency``)
@@ -19,6 +20,7 @@ from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DnsStack
+from infra.stacks.edge import EdgeStack
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.recovery_actions import RecoveryActionsStack
@@ -45,6 +47,7 @@ class AppStacks:
     names: Names
     regions: dict[str, RegionStacks] = field(default_factory=dict)
     dns: DnsStack | None = None
+    edge: EdgeStack | None = None
     recovery: dict[str, RecoveryActionsStack] = field(default_factory=dict)
     region_switch: RegionSwitchStack | None = None
 
@@ -52,11 +55,16 @@ class AppStacks:
 def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
     factory = StackFactory(app, config)
     stacks = AppStacks(names=factory.names)
+    # The edge first: every ALB listener reads its origin secret (a replica in each region).
+    if config.edge.enabled:
+        stacks.edge = factory.edge()
 
     for region, region_config in config.regions.items():
         network = factory.network(region)
         data, storage = factory.stateful(region, network)
         compute = factory.compute(region, network)
+        if stacks.edge is not None:
+            compute.add_stack_dependency(stacks.edge)
         # Backup jobs run in the primary region; promote waits in the standby region.
         backup = None
         if region_config.role in (RegionRole.PRIMARY, RegionRole.STANDBY):
@@ -98,7 +106,9 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
             retention_days=days,
         )
 
-    stacks.dns = factory.dns({region: r.compute for region, r in stacks.regions.items()})
+    stacks.dns = factory.dns(
+        {region: r.compute for region, r in stacks.regions.items()}, stacks.edge
+    )
 
     # Failover between the primary and the standby: an ARC Region switch plan. The standby's
     # recovery stack holds the plan's role, so it deploys before the primary's.

@@ -50,6 +50,10 @@ class Names:
         global, so the region keeps the four clusters' roles apart."""
         return self.resource(f"eks-{access}", region)
 
+    def origin_secret(self) -> str:
+        """Secrets Manager secret of the edge's origin header (replicated to every ALB region)."""
+        return "/".join((self.project, self.env, "edge", "origin-header"))
+
     def alb_log_bucket(self, account: str, region: str) -> str:
         return self.resource("alb-logs", account, region)
 

@@ -24,6 +24,7 @@ from infra.nag import backup as backup_nag
 from infra.nag import compute as compute_nag
 from infra.nag import data as data_nag
 from infra.nag import dns as dns_nag
+from infra.nag import edge as edge_nag
 from infra.nag import monitoring as monitoring_nag
 from infra.nag import network as network_nag
 from infra.nag import recovery as recovery_nag
@@ -36,6 +37,7 @@ from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack
+from infra.stacks.edge import EDGE_HOME_REGION, EdgeStack
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.recovery_actions import (
@@ -76,10 +78,13 @@ class StackFactory:
             logs_key_alias=self.names.kms_alias("logs"),
             bastion=self.config.operator_access.session_manager_host,
             removal_policy=self.removal_policy,
+            origin_lockdown=self.config.edge.enabled,
             **self._common(region),
         )
         network_nag.acknowledge_findings(
-            network, az_count=len(self.config.regions[region].availability_zones)
+            network,
+            az_count=len(self.config.regions[region].availability_zones),
+            origin_lockdown=self.config.edge.enabled,
         )
         return network
 
@@ -179,6 +184,8 @@ class StackFactory:
             public_subnets=network.tiered_vpc.subnets(tiered_vpc.PUBLIC),
             app_security_group=network.security_groups.app,
             web_security_group=network.security_groups.web,
+            health_checkers_security_group=network.security_groups.health_checkers,
+            edge=self.config.edge,
             logs_key=network.logs_key,
             private_api_clients=self._private_api_clients(network),
             deletion_protection=self.config.deletion_protection,
@@ -317,9 +324,34 @@ class StackFactory:
         monitoring.add_stack_dependency(compute)
         return monitoring
 
+    def edge(self) -> EdgeStack:
+        """The global edge: CloudFront, its WAF, certificate and logs, the origin secret."""
+        config = self.config
+        edge = EdgeStack(
+            self.app,
+            self.names.stack_id("edge", "global"),
+            description=(
+                f"{self.names.resource('edge')}: CloudFront, edge WAF, origin secret, access logs"
+            ),
+            account=config.account,
+            region=EDGE_HOME_REGION,
+            termination_protection=config.deletion_protection,
+            edge=config.edge,
+            domain=config.dns.domain,
+            hosted_zone_id=config.dns.hosted_zone_id,
+            application_record=config.dns.application_record,
+            alb_regions=list(config.regions),
+            https_port=config.network.ports.https,
+            names=self.names,
+            removal_policy=self.removal_policy,
+        )
+        edge_nag.acknowledge_findings(edge)
+        return edge
+
     def dns(
         self,
         ingress: dict[str, ComputeStack],
+        edge: EdgeStack | None = None,
     ) -> DnsStack:
         """The global DNS stack: it points at every region's ALB, so it deploys after them."""
         region_roles = {
@@ -339,8 +371,13 @@ class StackFactory:
             https_port=self.config.network.ports.https,
             names=self.names,
             removal_policy=self.removal_policy,
+            failover_record=self.config.failover_record,
+            distribution=edge.distribution if edge else None,
+            shield_advanced=self.config.edge.enabled and self.config.edge.shield_advanced,
         )
         dns_nag.acknowledge_findings(dns)
+        if edge is not None:
+            dns.add_stack_dependency(edge)
         for region in self.config.dns.ingress_regions(region_roles):
             # The compute stack publishes the ALB's SSM parameters that the DNS stack reads.
             dns.add_stack_dependency(ingress[region])
@@ -408,9 +445,16 @@ class StackFactory:
                 "cache_parameter": targets.app_parameters[1],
                 "ingress_dns_parameter": targets.ingress_dns_parameter,
                 "hosted_zone_id": config.dns.hosted_zone_id,
-                "record_name": f"{config.dns.application_record}.{config.dns.domain}",
+                # The failover chain the dns step flips (origin.<domain> behind the edge).
+                "record_name": config.failover_record,
                 # The path Route 53 probes on every ALB: the smoke test asks the same question.
                 "smoke_test_path": config.dns.health_check.path,
+                # Behind the edge the ALBs admit only CloudFront: the smoke test goes through it.
+                "edge_host": (
+                    f"{config.dns.application_record}.{config.dns.domain}"
+                    if config.edge.enabled
+                    else None
+                ),
                 "https_port": config.network.ports.https,
                 "promote_max_lag_seconds": config.backup.promote_max_replica_lag_seconds,
                 "promoted_backup_retention_days": config.backup.automated_backup_retention_days,

@@ -4,6 +4,10 @@ subnets, both directions, since ACLs are stateless and the answer must come back
 
 Tiers are the design's names: ``web``, ``app``, ``db``, ``cache``, ``monitoring``, ``bastion``,
 ``endpoints`` (a subnet tier and a security group each) and ``internet`` (any public address).
+Two more sources stand for AWS-managed prefix lists a security group may name (the edge's
+origin lock-down): ``cloudfront`` (CloudFront's origin-facing servers) and
+``route53-health-checkers``; a rule naming a prefix list matches only its own source. The web
+tier's ALB may carry a second group (``HealthCheckers``), so the web tier is its groups together.
 It reads the template the way EC2 evaluates it: ACL entries by rule number, first match wins,
 then the implicit deny; a security group allows what any of its rules allows.
 """
@@ -11,6 +15,8 @@ then the implicit deny; a security group allows what any of its rules allows.
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +32,17 @@ TIERS: dict[str, tuple[str, str]] = {
 }
 INTERNET = "internet"
 INTERNET_ADDRESS = "198.51.100.7"  # TEST-NET-2: stands for any public client or server
+# Sources known by the AWS-managed prefix list that holds them (name up to the region part).
+PREFIX_LIST_SOURCES: dict[str, tuple[str, str]] = {
+    # source -> (prefix-list name pattern, a public address standing for its members)
+    "cloudfront": (r"^com\.amazonaws\.global\.cloudfront\.origin-facing$", "130.176.0.10"),
+    "route53-health-checkers": (
+        r"^com\.amazonaws\.[a-z0-9-]+\.route53-healthchecks$",
+        "54.243.31.200",
+    ),
+}
+# Extra groups of a tier, by construct id under SecurityGroups (present only in some templates).
+EXTRA_GROUPS: dict[str, tuple[str, ...]] = {"web": ("HealthCheckers",)}
 RETURN_PORT = 40000  # a client's ephemeral port
 
 
@@ -50,6 +67,16 @@ class NetworkModel:
             for name, (_, construct) in TIERS.items()
             if any(k.startswith(f"SecurityGroups{construct}") for k in groups)
         }
+        self.extra_groups = {
+            tier: [
+                k
+                for k in self._of_type("AWS::EC2::SecurityGroup")
+                for construct in constructs
+                if k.startswith(f"SecurityGroups{construct}")
+            ]
+            for tier, constructs in EXTRA_GROUPS.items()
+        }
+        self.prefix_lists = self._prefix_lists()
 
     # --- template reading -------------------------------------------------------------------
     def _of_type(self, type_name: str) -> dict[str, dict[str, Any]]:
@@ -69,6 +96,18 @@ class NetworkModel:
                 (logical_id, props["CidrBlock"])
             )
         return {name: sorted(members, key=lambda m: m[1]) for name, members in groups.items()}
+
+    def _prefix_lists(self) -> dict[str, str]:
+        """Logical id of each deploy-time prefix-list look-up -> the prefix-list name it asks for
+        (``infra/constructs/managed_prefix_lists.py``)."""
+        found = {}
+        for logical_id, resource in self._of_type("Custom::AWS").items():
+            create = resource["Properties"].get("Create")
+            if not isinstance(create, str) or "describeManagedPrefixLists" not in create:
+                continue
+            (name,) = json.loads(create)["parameters"]["Filters"][0]["Values"]
+            found[logical_id] = name
+        return found
 
     def _associated(self, type_name: str, subnet: str, key: str) -> str | None:
         for resource in self._of_type(type_name).values():
@@ -114,7 +153,13 @@ class NetworkModel:
         return False
 
     def group_allows(
-        self, group: str, ingress: bool, peer_group: str | None, peer: str, port: int
+        self,
+        group: str,
+        ingress: bool,
+        peer_group: str | None,
+        peer: str,
+        port: int,
+        peer_source: str | None = None,
     ) -> bool:
         inline, separate, peer_key = (
             ("SecurityGroupIngress", "AWS::EC2::SecurityGroupIngress", "SourceSecurityGroupId")
@@ -138,6 +183,10 @@ class NetworkModel:
                 continue
             if peer_key in rule and peer_group is not None and _ref(rule[peer_key]) == peer_group:
                 return True
+            if "SourcePrefixListId" in rule and peer_source in PREFIX_LIST_SOURCES:
+                name = self.prefix_lists.get(_ref(rule["SourcePrefixListId"]), "")
+                if re.match(PREFIX_LIST_SOURCES[peer_source][0], name):
+                    return True
             if "CidrIp" in rule and ipaddress.ip_address(peer) in ipaddress.ip_network(
                 rule["CidrIp"]
             ):
@@ -149,6 +198,8 @@ class NetworkModel:
         """(subnet logical id, group logical id, address) of a host of the tier."""
         if tier == INTERNET:
             return None, None, INTERNET_ADDRESS
+        if tier in PREFIX_LIST_SOURCES:
+            return None, None, PREFIX_LIST_SOURCES[tier][1]
         subnet_group, _ = TIERS[tier]
         members = self.subnets[subnet_group]
         subnet, cidr = members[index % len(members)]
@@ -157,7 +208,7 @@ class NetworkModel:
 
     def can_reach(self, source: str, destination: str, port: int) -> Verdict:
         for tier in (source, destination):
-            if tier != INTERNET and tier not in self.groups:
+            if tier != INTERNET and tier not in PREFIX_LIST_SOURCES and tier not in self.groups:
                 return Verdict(False, f"no {tier} tier in this template")
         # Hosts in different AZs, so the traffic crosses both subnets' ACLs.
         src_subnet, src_group, src_addr = self._endpoint(source, 0)
@@ -168,7 +219,11 @@ class NetworkModel:
             return Verdict(False, f"{source}'s subnet has no route out of the VPC")
         if src_group and not self.group_allows(src_group, False, dst_group, dst_addr, port):
             return Verdict(False, f"{source}'s security group does not allow egress")
-        if dst_group and not self.group_allows(dst_group, True, src_group, src_addr, port):
+        dst_groups = [dst_group, *self.extra_groups.get(destination, [])] if dst_group else []
+        if dst_groups and not any(
+            self.group_allows(g, True, src_group, src_addr, port, peer_source=source)
+            for g in dst_groups
+        ):
             return Verdict(False, f"{destination}'s security group does not allow ingress")
         checks = [
             (src_subnet, True, dst_addr, port, f"{source}'s ACL, outbound"),

@@ -14,6 +14,7 @@ from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
 from infra.config.compute import ComputeConfig, IngressConfig
 from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
+from infra.config.edge import EdgeConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
 from infra.config.operator_access import OperatorAccessConfig
@@ -79,6 +80,16 @@ class EnvironmentConfig(StrictModel):
         """Where object replication runs: the standby (its replica bucket; the primary is not
         loaded), or the primary when there is no standby (development)."""
         return next(iter(self.regions_with_role(RegionRole.STANDBY)), self.primary_region)
+
+    edge: EdgeConfig = EdgeConfig()
+    """Global edge: CloudFront in front of the ALBs, edge WAF, origin lock-down (``edge`` stack)."""
+
+    @property
+    def failover_record(self) -> str:
+        """The name the failover chain answers: the edge's origin name, or the application
+        record itself when there is no edge."""
+        label = self.edge.origin_record if self.edge.enabled else self.dns.application_record
+        return f"{label}.{self.dns.domain}"
 
     @property
     def primary_region(self) -> str:
@@ -193,6 +204,16 @@ class EnvironmentConfig(StrictModel):
                 "Route 53 HTTPS health checks (dns.health_check) negotiate TLS 1.0-1.2: every "
                 "check would fail and DNS failover would never happen; use a policy that also "
                 "offers TLS 1.2, e.g. ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _edge_names_are_distinct(self) -> Self:
+        label = self.edge.origin_record
+        if self.edge.enabled and label in (self.dns.application_record, self.dns.read_record):
+            raise ValueError(
+                f"edge.origin_record: {label!r} is also a dns record label; the origin name must "
+                "differ from the application and read records or CloudFront would be its own origin"
             )
         return self
 

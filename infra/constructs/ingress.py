@@ -1,9 +1,16 @@
 """The regional entry point: an internet-facing ALB with an HTTPS listener (TLS 1.3 for clients,
 restricted TLS 1.2 for the Route 53 health checkers), an HTTP listener that only redirects, access
 logs to an encrypted bucket and an IP target group that workloads bind their pods to (AWS Load
-Balancer Controller ``TargetGroupBinding``)."""
+Balancer Controller ``TargetGroupBinding``).
+
+Behind the edge (``OriginCheck``), the HTTPS listener answers 403 by default and forwards only
+requests carrying CloudFront's secret origin header (read at deploy time from Secrets Manager by
+dynamic reference), plus the Route 53 health checkers' GET/HEAD of the health path, which cannot
+carry a header."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
@@ -28,6 +35,17 @@ SSL_POLICIES = {
     "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09": elbv2.SslPolicy.TLS13_12_EXT2_PQ,
 }
 ACCESS_LOG_PREFIX = "alb"
+ORIGIN_HEADER_RULE_PRIORITY = 10
+HEALTH_PATH_RULE_PRIORITY = 20
+
+
+@dataclass(frozen=True)
+class OriginCheck:
+    """What the listener demands once CloudFront is the only way in."""
+
+    header_name: str
+    header_values: list[str]  # dynamic references, never the values themselves
+    health_check_path: str  # what the Route 53 health checkers request, without the header
 
 
 class Ingress(Construct):
@@ -52,6 +70,8 @@ class Ingress(Construct):
         log_retention_days: int,
         deletion_protection: bool,
         removal_policy: RemovalPolicy,
+        extra_security_groups: list[ec2.ISecurityGroup] | None = None,
+        origin_check: OriginCheck | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_bucket = log_delivery_bucket(
@@ -87,6 +107,8 @@ class Ingress(Construct):
             drop_invalid_header_fields=True,
             idle_timeout=Duration.seconds(idle_timeout_seconds),
         )
+        for group in extra_security_groups or []:
+            self.load_balancer.add_security_group(group)
         self.load_balancer.log_access_logs(self.log_bucket, ACCESS_LOG_PREFIX)
         self.target_group = elbv2.ApplicationTargetGroup(
             self,
@@ -105,9 +127,17 @@ class Ingress(Construct):
             port=https_port,
             ssl_policy=SSL_POLICIES[tls_policy],
             certificates=[elbv2.ListenerCertificate.from_certificate_manager(self.certificate)],
-            default_target_groups=[self.target_group],
+            default_action=(
+                elbv2.ListenerAction.forward([self.target_group])
+                if origin_check is None
+                else elbv2.ListenerAction.fixed_response(
+                    403, content_type="text/plain", message_body="Forbidden"
+                )
+            ),
             open=False,  # the web_tier group already says who may connect
         )
+        if origin_check is not None:
+            self._origin_rules(origin_check)
         self.http_listener = self.load_balancer.add_listener(
             "HttpRedirect",
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -116,4 +146,29 @@ class Ingress(Construct):
                 protocol="HTTPS", port=str(https_port), permanent=True
             ),
             open=False,
+        )
+
+    def _origin_rules(self, check: OriginCheck) -> None:
+        elbv2.ApplicationListenerRule(
+            self,
+            "FromCloudFront",
+            listener=self.https_listener,
+            priority=ORIGIN_HEADER_RULE_PRIORITY,
+            conditions=[
+                elbv2.ListenerCondition.http_header(check.header_name, check.header_values)
+            ],
+            action=elbv2.ListenerAction.forward([self.target_group]),
+        )
+        # Route 53 health checks cannot send headers; the security groups admit only the
+        # checkers and CloudFront, and the health path reveals nothing but "healthy".
+        elbv2.ApplicationListenerRule(
+            self,
+            "HealthCheckers",
+            listener=self.https_listener,
+            priority=HEALTH_PATH_RULE_PRIORITY,
+            conditions=[
+                elbv2.ListenerCondition.path_patterns([check.health_check_path]),
+                elbv2.ListenerCondition.http_request_methods(["GET", "HEAD"]),
+            ],
+            action=elbv2.ListenerAction.forward([self.target_group]),
         )

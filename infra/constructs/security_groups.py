@@ -2,14 +2,29 @@
 
 Every group is created with ``allow_all_outbound=False``; the only rules are the ones below, so
 a test can pin the complete matrix.
+
+With the edge on (``OriginLockdown``), the web group accepts HTTPS from CloudFront's
+origin-facing prefix list only (no 0.0.0.0/0, no HTTP: CloudFront talks HTTPS to the origin), and
+a second group on the ALB, ``HealthCheckers``, accepts HTTPS from the Route 53 health checkers'
+prefix list. Two groups because a prefix list counts as its maximum size against the 60 inbound
+rules of a group: CloudFront's weighs 55, Route 53's 25.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
+
+
+@dataclass(frozen=True)
+class OriginLockdown:
+    """Prefix-list ids (deploy-time tokens) of who may reach the ALBs once the edge is on."""
+
+    cloudfront_prefix_list_id: str
+    health_checkers_prefix_list_id: str
 
 
 class SecurityGroupMatrix(Construct):
@@ -28,6 +43,7 @@ class SecurityGroupMatrix(Construct):
         redis_port: int,
         bastion: bool,
         endpoints: bool,
+        origin_lockdown: OriginLockdown | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.web = self._group("Web", vpc, "web_tier: internet-facing load balancers")
@@ -45,8 +61,26 @@ class SecurityGroupMatrix(Construct):
             self.endpoints = self._group("Endpoints", vpc, "interface VPC endpoints")
 
         anywhere = ec2.Peer.any_ipv4()
-        self.web.add_ingress_rule(anywhere, ec2.Port.tcp(https_port), "HTTPS from the internet")
-        self.web.add_ingress_rule(anywhere, ec2.Port.tcp(http_port), "HTTP, redirected to HTTPS")
+        self.health_checkers: ec2.SecurityGroup | None = None
+        if origin_lockdown is None:
+            self.web.add_ingress_rule(anywhere, ec2.Port.tcp(https_port), "HTTPS from the internet")
+            self.web.add_ingress_rule(
+                anywhere, ec2.Port.tcp(http_port), "HTTP, redirected to HTTPS"
+            )
+        else:
+            self.web.add_ingress_rule(
+                ec2.Peer.prefix_list(origin_lockdown.cloudfront_prefix_list_id),
+                ec2.Port.tcp(https_port),
+                "HTTPS from CloudFront origin-facing servers only",
+            )
+            self.health_checkers = self._group(
+                "HealthCheckers", vpc, "web_tier: Route 53 health checkers to the ALB, HTTPS only"
+            )
+            self.health_checkers.add_ingress_rule(
+                ec2.Peer.prefix_list(origin_lockdown.health_checkers_prefix_list_id),
+                ec2.Port.tcp(https_port),
+                "HTTPS from the Route 53 health checkers",
+            )
         self.web.connections.allow_to(self.app, ec2.Port.tcp(application_port), "web to app")
 
         # The managed Prometheus scraper: annotated pods, node-exporter, kube-state-metrics.

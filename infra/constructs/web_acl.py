@@ -1,5 +1,6 @@
-"""A regional WAFv2 web ACL: AWS managed rule groups, a per-IP rate limit, logging to an
-encrypted CloudWatch Logs group, associated with one load balancer."""
+"""A WAFv2 web ACL: AWS managed rule groups, a per-IP rate limit, logging to an encrypted
+CloudWatch Logs group. REGIONAL scope is associated with one load balancer; CLOUDFRONT scope
+(created in us-east-1 only) is attached by the distribution's ``WebACLId`` instead."""
 
 from __future__ import annotations
 
@@ -32,11 +33,12 @@ class WebAcl(Construct):
         construct_id: str,
         *,
         name: str,
-        resource_arn: str,
+        resource_arn: str | None,
         rate_limit: int,
         log_key: kms.IKey,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        scope_name: str = "REGIONAL",
     ) -> None:
         super().__init__(scope, construct_id)
         rules = [
@@ -72,14 +74,15 @@ class WebAcl(Construct):
             self,
             "WebAcl",
             name=name,
-            scope="REGIONAL",
+            scope=scope_name,
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=_visibility(name),
             rules=rules,
         )
-        self.association = wafv2.CfnWebACLAssociation(
-            self, "Association", resource_arn=resource_arn, web_acl_arn=self.web_acl.attr_arn
-        )
+        if resource_arn is not None:
+            wafv2.CfnWebACLAssociation(
+                self, "Association", resource_arn=resource_arn, web_acl_arn=self.web_acl.attr_arn
+            )
         # WAF only delivers to log groups whose name starts with aws-waf-logs-.
         self.log_group = logs.LogGroup(
             self,

@@ -8,7 +8,9 @@ the design's managed node groups (launch templates: IMDSv2 only, encrypted gp3 r
 nodes in the app_tier security group); the fdr-admin and fdr-developer roles and their access
 entries; the internet-facing ALB (HTTPS listener with TLS 1.3 and restricted TLS 1.2, HTTP
 redirect, access logs, IP target group on the application port) and its WAFv2 web ACL with
-logging.
+logging. With the edge on: the listener forwards only requests with CloudFront's secret origin
+header (and the Route 53 health checkers' health path), and Shield Advanced protects the ALB when
+``edge.shield_advanced`` is set.
 
 Publishes for the global DNS stack: SSM parameters ``/fdr/<env>/ingress/alb-dns-name`` and
 ``.../alb-hosted-zone-id`` (read across regions without CloudFormation exports), plus outputs.
@@ -23,17 +25,20 @@ from typing import Any
 from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_shield as shield
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.config.base import RegionRole
 from infra.config.compute import ComputeConfig, IngressConfig
 from infra.config.dns import DnsConfig
+from infra.config.edge import EdgeConfig
 from infra.config.network import Ports
 from infra.constructs.cluster_access import ClusterAccess
 from infra.constructs.eks_cluster import EksCluster
-from infra.constructs.ingress import Ingress
+from infra.constructs.ingress import Ingress, OriginCheck
 from infra.constructs.node_groups import ManagedNodeGroups, NodeGroupSpec
+from infra.constructs.origin_secret import CURRENT, PREVIOUS, dynamic_reference
 from infra.constructs.private_api_access import PrivateApiAccess, PrivateApiClients
 from infra.constructs.retention import log_retention
 from infra.constructs.web_acl import WebAcl
@@ -63,6 +68,15 @@ def node_group_specs(compute: ComputeConfig, role: RegionRole) -> list[NodeGroup
     return specs
 
 
+def _origin_check(edge: EdgeConfig, dns: DnsConfig, names: Names) -> OriginCheck:
+    keys = [CURRENT, PREVIOUS] if edge.origin_secret_accept_previous else [CURRENT]
+    return OriginCheck(
+        header_name=edge.origin_header_name,
+        header_values=[dynamic_reference(names.origin_secret(), key) for key in keys],
+        health_check_path=dns.health_check.path,
+    )
+
+
 class ComputeStack(RegionalStack):
     def __init__(
         self,
@@ -80,6 +94,8 @@ class ComputeStack(RegionalStack):
         public_subnets: ec2.SubnetSelection,
         app_security_group: ec2.ISecurityGroup,
         web_security_group: ec2.ISecurityGroup,
+        health_checkers_security_group: ec2.ISecurityGroup | None,
+        edge: EdgeConfig,
         logs_key: kms.IKey,
         private_api_clients: PrivateApiClients,
         deletion_protection: bool,
@@ -156,8 +172,19 @@ class ComputeStack(RegionalStack):
             log_retention_days=ingress.access_log_retention_days,
             deletion_protection=deletion_protection,
             removal_policy=removal_policy,
+            extra_security_groups=(
+                [health_checkers_security_group] if health_checkers_security_group else None
+            ),
+            origin_check=_origin_check(edge, dns, names) if edge.enabled else None,
         )
         self.load_balancer = self.ingress.load_balancer
+        if edge.enabled and edge.shield_advanced:
+            shield.CfnProtection(
+                self,
+                "ShieldProtection",
+                name=names.resource("alb", region),
+                resource_arn=self.load_balancer.load_balancer_arn,
+            )
         self.target_group = self.ingress.target_group
         self.waf = WebAcl(
             self,

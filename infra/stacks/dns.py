@@ -3,10 +3,12 @@ metrics, query logs and DNSSEC keys).
 
 Creates: the public hosted zone of ``dns.domain`` (imported by id, or owned when configured);
 one HTTPS health check per regional ALB the records point to, each with a CloudWatch alarm
-that notifies a KMS-encrypted SNS topic (subscriptions from config); the application record as
+that notifies a KMS-encrypted SNS topic (subscriptions from config); the failover chain as
 failover alias records (PRIMARY and SECONDARY region, or a plain alias when there is no second
-region); the read record as latency alias records over the read regions; DNS query logging to
-``/aws/route53/<domain>``; DNSSEC signing when configured.
+region) named ``app.<domain>``, or, with the edge on, ``<edge.origin_record>.<domain>`` while
+``app.<domain>`` aliases the CloudFront distribution (A and AAAA); Shield Advanced protection of
+the zone when ``edge.shield_advanced`` is set; the read record as latency alias records over the
+read regions; DNS query logging to ``/aws/route53/<domain>``; DNSSEC signing when configured.
 
 The ALB names are read from each region's SSM parameters by SDK calls at deploy time
 (``infra/constructs/ingress_lookup.py``): no CloudFormation export locks a regional stack.
@@ -17,8 +19,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import jsii
 from aws_cdk import RemovalPolicy
+from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as targets
+from aws_cdk import aws_shield as shield
 from constructs import Construct
 
 from infra.config.base import RegionRole
@@ -38,6 +44,24 @@ from infra.stacks.base import RegionalStack
 DNS_HOME_REGION = "us-east-1"
 
 
+@jsii.implements(route53.IAliasRecordTarget)
+class _DistributionAlias:
+    """Alias of a distribution of another stack. CDK's CloudFrontTarget puts its zone-id mapping
+    into the distribution's stack, where nothing uses it (cfn-lint W7001); this one keeps it in
+    the record's stack."""
+
+    def __init__(self, domain_name: str) -> None:
+        self.domain_name = domain_name
+
+    def bind(
+        self, record: route53.IRecordSet, zone: route53.IHostedZone | None = None
+    ) -> route53.AliasRecordTargetConfig:
+        return route53.AliasRecordTargetConfig(
+            dns_name=self.domain_name,
+            hosted_zone_id=targets.CloudFrontTarget.get_hosted_zone_id(record),
+        )
+
+
 def _pascal(region: str) -> str:
     return "".join(part.capitalize() for part in region.split("-"))
 
@@ -53,6 +77,9 @@ class DnsStack(RegionalStack):
         https_port: int,
         names: Names,
         removal_policy: RemovalPolicy,
+        failover_record: str,
+        distribution: cloudfront.IDistribution | None = None,
+        shield_advanced: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, availability_zones=[], **kwargs)
@@ -134,8 +161,29 @@ class DnsStack(RegionalStack):
             )
 
         self.application_records = self._application_records(
-            f"{dns.application_record}.{dns.domain}", dns.application_regions(region_roles)
+            failover_record, dns.application_regions(region_roles)
         )
+        self.edge_records: list[route53.RecordSet] = []
+        if distribution is not None:
+            edge_target = route53.RecordTarget.from_alias(
+                _DistributionAlias(distribution.distribution_domain_name)
+            )
+            application = f"{dns.application_record}.{dns.domain}"
+            self.edge_records = [
+                route53.ARecord(
+                    self, "EdgeA", zone=self.zone, record_name=application, target=edge_target
+                ),
+                route53.AaaaRecord(
+                    self, "EdgeAaaa", zone=self.zone, record_name=application, target=edge_target
+                ),
+            ]
+        if shield_advanced:
+            shield.CfnProtection(
+                self,
+                "ShieldProtection",
+                name=names.resource("zone"),
+                resource_arn=f"{zone_arn_pattern}{self.zone.hosted_zone_id}",
+            )
         self.read_records = self._latency_records(
             f"{dns.read_record}.{dns.domain}", dns.latency_regions(region_roles)
         )

@@ -2,8 +2,10 @@
 
 Creates: the four-tier VPC across the configured AZs (public, application, data, management),
 NAT gateways (per AZ or single), VPC flow logs to a KMS-encrypted log group, the design's
-security-group matrix and one network ACL per subnet tier mirroring it, gateway and interface
-endpoints, and a locked-down default security group.
+security-group matrix (with the edge on: the ALBs' groups admit only CloudFront's and the Route 53
+health checkers' AWS-managed prefix lists, their ids resolved at deploy time) and one network ACL
+per subnet tier mirroring it, gateway and interface endpoints, and a locked-down default security
+group.
 
 Other stacks of the same region receive ``vpc``, ``security_groups`` and ``logs_key``.
 """
@@ -18,9 +20,16 @@ from constructs import Construct
 from infra.config.network import NatStrategy, NetworkConfig
 from infra.constructs import tiered_vpc
 from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.managed_prefix_lists import (
+    CLOUDFRONT_ORIGIN_FACING,
+    ManagedPrefixList,
+    describe_policy,
+    route53_health_checkers,
+)
 from infra.constructs.network_acls import TierNetworkAcls
 from infra.constructs.retention import log_retention
-from infra.constructs.security_groups import SecurityGroupMatrix
+from infra.constructs.sdk_calls import SdkCalls
+from infra.constructs.security_groups import OriginLockdown, SecurityGroupMatrix
 from infra.constructs.tiered_vpc import TieredVpc
 from infra.constructs.vpc_endpoints import VpcEndpoints
 from infra.stacks.base import RegionalStack
@@ -37,6 +46,7 @@ class NetworkStack(RegionalStack):
         logs_key_alias: str,
         bastion: bool,
         removal_policy: RemovalPolicy,
+        origin_lockdown: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -70,6 +80,9 @@ class NetworkStack(RegionalStack):
             redis_port=ports.redis,
             bastion=bastion,
             endpoints=bool(network.interface_endpoints),
+            origin_lockdown=self._origin_lockdown(removal_policy, network)
+            if origin_lockdown
+            else None,
         )
         self.network_acls = TierNetworkAcls(self, "NetworkAcls", vpc=self.vpc, ports=ports)
         self.endpoints = VpcEndpoints(
@@ -81,3 +94,25 @@ class NetworkStack(RegionalStack):
             subnets=self.tiered_vpc.subnets(tiered_vpc.APPLICATION),
             security_group=self.security_groups.endpoints,
         )
+
+    def _origin_lockdown(
+        self, removal_policy: RemovalPolicy, network: NetworkConfig
+    ) -> OriginLockdown:
+        sdk_calls = SdkCalls(
+            self,
+            "SdkCalls",
+            log_key=self.logs_key,
+            log_retention=log_retention(network.flow_logs.retention_days),
+            removal_policy=removal_policy,
+        )
+        permission = sdk_calls.add_policy("DescribePrefixLists", [describe_policy(self)])
+        cloudfront, checkers = (
+            ManagedPrefixList(
+                self, construct_id, sdk_calls=sdk_calls, permission=permission, name=n
+            )
+            for construct_id, n in (
+                ("CloudFrontPrefixList", CLOUDFRONT_ORIGIN_FACING),
+                ("HealthCheckersPrefixList", route53_health_checkers(self.region)),
+            )
+        )
+        return OriginLockdown(cloudfront.prefix_list_id, checkers.prefix_list_id)

@@ -33,12 +33,15 @@ class RecoverySettings:
     """SSM parameter (this region) holding the DNS name of this region's ALB."""
     hosted_zone_id: str
     record_name: str
-    """The application's failover record, e.g. app.fdr.example.com."""
+    """The failover record the DNS step flips: app.<domain>, or origin.<domain> behind the edge."""
     smoke_test_path: str
     https_port: int
     promote_max_lag_seconds: int
     promoted_backup_retention_days: int
     step_wait_seconds: int
+    edge_host: str | None = None
+    """app.<domain> when CloudFront fronts the ALBs: they then accept only CloudFront (and the
+    Route 53 health checkers), so the smoke test asks through the edge, as users do."""
     poll_seconds: int = 15
     retry_mode: str = "standard"
     retry_max_attempts: int = 5

@@ -10,7 +10,9 @@ What it checks, and what it does not:
 - the ingress: HTTPS GET of ``smoke_test_path`` on this region's ALB (its DNS name from the
   compute tier's SSM parameter), with SNI and Host set to the application record so the
   certificate is checked for the name users reach; a 2xx or 3xx answer passes. Retried within
-  the step's wait while the new targets turn healthy.
+  the step's wait while the new targets turn healthy. Behind the edge (``edge_host``) the ALBs
+  accept only CloudFront, so the GET goes to ``https://<edge_host>``: CloudFront reaches the
+  region the origin chain now names, which shows the user path but not which region answered.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from recovery_actions.step import (
 )
 
 NAME = "verify"
+# CloudFront's viewer HTTPS port (fixed by CloudFront, not configurable).
+EDGE_HTTPS_PORT = 443
 Probe = Callable[[str, str, int, str], int]
 
 
@@ -73,11 +77,16 @@ def run(event: RegionSwitchEvent, ctx: StepContext, probe: Probe = probe_https) 
             "app-configuration step has not applied"
         )
     alb = ctx.call("ssm", "get_parameter", Name=s.ingress_dns_parameter)["Parameter"]["Value"]
+    address, server_name, port = (
+        (s.edge_host, s.edge_host, EDGE_HTTPS_PORT)
+        if s.edge_host
+        else (alb, s.record_name, s.https_port)
+    )
     last: list[str] = ["no answer yet"]
 
     def healthy() -> int | None:
         try:
-            status = probe(alb, s.record_name, s.https_port, s.smoke_test_path)
+            status = probe(address, server_name, port, s.smoke_test_path)
         except OSError as err:  # ssl.SSLError and socket timeouts are OSErrors
             last[0] = f"{type(err).__name__}: {err}"
             return None
@@ -87,7 +96,9 @@ def run(event: RegionSwitchEvent, ctx: StepContext, probe: Probe = probe_https) 
     status = wait_until(
         ctx,
         healthy,
-        lambda: f"https://{s.record_name}{s.smoke_test_path} via {alb} is not healthy ({last[0]})",
+        lambda: (
+            f"https://{server_name}{s.smoke_test_path} via {address} is not healthy ({last[0]})"
+        ),
     )
     return {
         "region": s.region,

@@ -11,6 +11,7 @@ docs).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,37 @@ def _alb_publishing(env: SynthesizedEnvironment, region: str, parameter: str) ->
     return found[0]
 
 
+def _action_for_checkers(
+    template: dict[str, Any], listener_id: str, listener: dict[str, Any], path: str
+) -> dict[str, Any]:
+    """What the listener does with a checker's ``GET path``: the first rule (by priority) whose
+    conditions all match it, else the default action. A checker sends no custom header, so a
+    rule that demands one (the edge's origin header) never matches."""
+    rules = sorted(
+        (
+            r["Properties"]
+            for r in resources(template, "AWS::ElasticLoadBalancingV2::ListenerRule").values()
+            if ref_target(r["Properties"]["ListenerArn"]) == listener_id
+        ),
+        key=lambda rule: int(rule["Priority"]),
+    )
+
+    def matches(condition: dict[str, Any]) -> bool:
+        if condition["Field"] == "path-pattern":
+            patterns = condition["PathPatternConfig"]["Values"]
+            return any(fnmatch.fnmatchcase(path, p) for p in patterns)
+        if condition["Field"] == "http-request-method":
+            return "GET" in condition["HttpRequestMethodConfig"]["Values"]
+        return False
+
+    for rule in rules:
+        if all(matches(c) for c in rule["Conditions"]):
+            (action,) = rule["Actions"]
+            return dict(action)
+    (action,) = listener["DefaultActions"]
+    return dict(action)
+
+
 def checked_listeners(env: SynthesizedEnvironment) -> list[CheckedListener]:
     dns = env.template("dns", "global")
     pairs = []
@@ -81,17 +113,19 @@ def checked_listeners(env: SynthesizedEnvironment) -> list[CheckedListener]:
         stack, alb = _alb_publishing(env, call["region"], call["parameters"]["Name"])
         template = env.templates[stack]
         listeners = [
-            listener["Properties"]
-            for listener in resources(template, "AWS::ElasticLoadBalancingV2::Listener").values()
+            (listener_id, listener["Properties"])
+            for listener_id, listener in resources(
+                template, "AWS::ElasticLoadBalancingV2::Listener"
+            ).items()
             if ref_target(listener["Properties"]["LoadBalancerArn"]) == alb
             and listener["Properties"]["Port"] == config["Port"]
         ]
         assert len(listeners) == 1, f"{check_id}: no single listener on port {config['Port']}"
-        (action,) = listeners[0]["DefaultActions"]
+        action = _action_for_checkers(template, *listeners[0], config["ResourcePath"])
         assert action["Type"] == "forward", f"{check_id}: listener does not forward: {action}"
         target_group = template["Resources"][ref_target(action["TargetGroupArn"])]["Properties"]
         pairs.append(
-            CheckedListener(check_id, call["region"], stack, config, listeners[0], target_group)
+            CheckedListener(check_id, call["region"], stack, config, listeners[0][1], target_group)
         )
     return pairs
 

@@ -1,6 +1,7 @@
 """Reachability through routes, security groups and network ACLs, read from the synthesized
 network templates: the expected table holds in every region of every environment, and a change
-to one layer alone cannot open the data tier."""
+to one layer alone cannot open the data tier. Once the edge is on (``edge.enabled``), only
+CloudFront and the Route 53 health checkers reach the ALBs."""
 
 from __future__ import annotations
 
@@ -12,10 +13,19 @@ import pytest
 from tests.synth import SynthesizedEnvironment
 from tools.reachability import NetworkModel
 
+# Reachable only while there is no edge in front of the ALBs.
+WITHOUT_EDGE = "without edge"
+
 # (source, destination, port, reachable)
-EXPECTED = [
-    ("internet", "web", 443, True),
-    ("internet", "web", 80, True),
+EXPECTED: list[tuple[str, str, int, bool | str]] = [
+    ("internet", "web", 443, WITHOUT_EDGE),
+    ("internet", "web", 80, WITHOUT_EDGE),
+    ("cloudfront", "web", 443, True),
+    ("cloudfront", "web", 80, WITHOUT_EDGE),
+    ("cloudfront", "app", 8080, False),
+    ("route53-health-checkers", "web", 443, True),
+    ("route53-health-checkers", "web", 80, WITHOUT_EDGE),
+    ("route53-health-checkers", "db", 5432, False),
     ("internet", "web", 8080, False),
     ("internet", "app", 8080, False),
     ("internet", "db", 5432, False),
@@ -54,6 +64,8 @@ def _models(env: SynthesizedEnvironment) -> dict[str, NetworkModel]:
 
 @pytest.mark.parametrize(("source", "destination", "port", "reachable"), EXPECTED)
 def test_reachability_table(any_env: SynthesizedEnvironment, source, destination, port, reachable):
+    if reachable == WITHOUT_EDGE:
+        reachable = not any_env.config.edge.enabled
     if (
         "bastion" in (source, destination)
         and not any_env.config.operator_access.session_manager_host

@@ -421,6 +421,20 @@ def test_verify_passes_once_the_ingress_answers(aws):
     assert "not performed" in report["canary_write"]
 
 
+def test_verify_goes_through_the_edge_when_there_is_one(aws):
+    finish_promotion()
+    _ingress_and_writer(f"{REPLICA}.aaaaaaaaaa.{STANDBY}.rds.amazonaws.com")
+    calls: list[tuple[str, str, int, str]] = []
+
+    def probe(address: str, server_name: str, port: int, path: str) -> int:
+        calls.append((address, server_name, port, path))
+        return 200
+
+    settings = recovery_settings(edge_host="app.example.test")
+    verify_step.run(request("verify"), context(aws, settings)[0], probe=probe)
+    assert calls == [("app.example.test", "app.example.test", 443, "/healthz")]
+
+
 def test_verify_fails_on_stale_configuration_and_on_a_dead_ingress(aws):
     finish_promotion()
     _ingress_and_writer("old-primary.example")

@@ -253,7 +253,9 @@ def test_listeners_tls13_https_and_http_redirect_only(any_env: SynthesizedEnviro
         assert https["Port"] == 443
         assert https["SslPolicy"] == any_env.config.ingress.tls_policy
         assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13-")
-        assert https["DefaultActions"][0]["Type"] == "forward"
+        # Behind the edge only CloudFront's rule forwards (tests/stacks/test_edge.py).
+        default = "fixed-response" if any_env.config.edge.enabled else "forward"
+        assert https["DefaultActions"][0]["Type"] == default
         (action,) = listeners["HTTP"]["DefaultActions"]
         assert action == {
             "Type": "redirect",

@@ -76,8 +76,7 @@ def test_zone_is_imported_by_id_without_lookup(any_env: SynthesizedEnvironment):
 def test_one_primary_and_one_secondary_per_failover_name(env_name: str, request):
     env: SynthesizedEnvironment = request.getfixturevalue(env_name)
     template = _dns(env)
-    dns = env.config.dns
-    records = _records(template, f"{dns.application_record}.{dns.domain}.")
+    records = _records(template, f"{env.config.failover_record}.")
     by_role = {r["Properties"]["Failover"]: r for r in records}
     assert sorted(r["Properties"]["Failover"] for r in records) == ["PRIMARY", "SECONDARY"]
     expected = {"PRIMARY": "us-east-1", "SECONDARY": "us-west-2"}

@@ -18,11 +18,20 @@ GROUPS = ("Web", "App", "Db", "Cache", "Monitoring", "Bastion", "Endpoints")
 def _groups(template: dict[str, Any]) -> dict[str, str]:
     """Logical id -> matrix name (Web, App, ...)."""
     present = resources(template, "AWS::EC2::SecurityGroup")
-    return {
+    found = {
         logical_id_with_prefix(template, "AWS::EC2::SecurityGroup", f"SecurityGroups{g}"): g
         for g in GROUPS
         if any(k.startswith(f"SecurityGroups{g}") for k in present)  # bastion: with its host
     }
+    # The ALB's second group, only with the edge on (Route 53 health checkers).
+    found.update(
+        {
+            k: "HealthCheckers"
+            for k in resources(template, "AWS::EC2::SecurityGroup")
+            if k.startswith("SecurityGroupsHealthCheckers")
+        }
+    )
+    return found
 
 
 def _rules(template: dict[str, Any]) -> set[tuple[str, str, int, str]]:
@@ -34,7 +43,12 @@ def _rules(template: dict[str, Any]) -> set[tuple[str, str, int, str]]:
     def add(group: str, direction: str, rule: dict[str, Any], peer_key: str) -> None:
         # single ports only (CDK's no-egress marker is ICMP type 252 code 86, not a range)
         assert rule["IpProtocol"] != "tcp" or rule["FromPort"] == rule["ToPort"], rule
-        peer = rule["CidrIp"] if "CidrIp" in rule else names[ref_target(rule[peer_key])]
+        if "CidrIp" in rule:
+            peer = rule["CidrIp"]
+        elif "SourcePrefixListId" in rule:  # the edge's lock-down (tests/stacks/test_edge.py)
+            peer = "prefix-list:" + ref_target(rule["SourcePrefixListId"]).split("Lookup")[0]
+        else:
+            peer = names[ref_target(rule[peer_key])]
         rules.add((group, f"{direction}/{rule['IpProtocol']}", rule["FromPort"], peer))
 
     for direction, (inline, peer_key) in {
@@ -59,9 +73,17 @@ def test_security_group_matrix_is_exactly_the_design(any_env: SynthesizedEnviron
     for region, region_config in any_env.config.regions.items():
         cidr = str(region_config.vpc_cidr)
         template = any_env.template("network", region)
-        expected = {
+        web_in = {
             ("Web", "in/tcp", 443, "0.0.0.0/0"),
             ("Web", "in/tcp", 80, "0.0.0.0/0"),
+        }
+        if any_env.config.edge.enabled:
+            web_in = {
+                ("Web", "in/tcp", 443, "prefix-list:CloudFrontPrefixList"),
+                ("HealthCheckers", "in/tcp", 443, "prefix-list:HealthCheckersPrefixList"),
+                ("HealthCheckers", *NO_EGRESS),
+            }
+        expected = web_in | {
             ("Web", "out/tcp", 8080, "App"),
             ("App", "in/tcp", 8080, "Web"),
             # the scraper: annotated pods, node-exporter, kube-state-metrics (config ports)

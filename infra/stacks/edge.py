@@ -1,0 +1,142 @@
+"""Global edge of one environment, deployed in us-east-1 (where CloudFront takes its viewer
+certificate and its CLOUDFRONT-scope WAF web ACL).
+
+Creates: a CloudFront distribution for ``app.<domain>`` (viewer certificate from ACM, DNS-validated
+in the hosted zone; HTTP/2 and HTTP/3; the configured minimum viewer TLS policy), whose one origin
+is the DNS failover chain ``<edge.origin_record>.<domain>`` over HTTPS; cache policies for the
+static paths and none for the API; a WAFv2 web ACL at CLOUDFRONT scope (AWS managed rule groups, a
+per-IP rate limit, KMS-encrypted logs); access logs (standard logging v2) into an S3 bucket; the
+secret origin header in Secrets Manager, replicated to every ALB region; Shield Advanced
+protection of the distribution when ``edge.shield_advanced`` is set.
+
+The ALB listeners read the same secret (their replica) at deploy time, so the regional compute
+stacks deploy after this one; the DNS stack aliases ``app.<domain>`` to ``distribution``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, RemovalPolicy
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_shield as shield
+from constructs import Construct
+
+from infra.config.edge import EdgeConfig
+from infra.constructs.distribution import EdgeDistribution, StaticTtls
+from infra.constructs.edge_access_logs import EdgeAccessLogs
+from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.log_bucket import log_delivery_bucket
+from infra.constructs.origin_secret import CURRENT, OriginSecret, dynamic_reference
+from infra.constructs.retention import log_retention
+from infra.constructs.web_acl import WebAcl
+from infra.naming import Names
+from infra.stacks.base import RegionalStack
+
+# CloudFront takes ACM certificates and CLOUDFRONT-scope web ACLs from this region only.
+EDGE_HOME_REGION = "us-east-1"
+
+
+class EdgeStack(RegionalStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        edge: EdgeConfig,
+        domain: str,
+        hosted_zone_id: str,
+        application_record: str,
+        alb_regions: list[str],
+        https_port: int,
+        names: Names,
+        removal_policy: RemovalPolicy,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, availability_zones=[], **kwargs)
+        name = names.resource("edge")
+        self.application_name = f"{application_record}.{domain}"
+        self.origin_name = f"{edge.origin_record}.{domain}"
+
+        logs_key = LogsEncryptionKey(
+            self, "LogsKey", alias=names.kms_alias("edge-logs"), removal_policy=removal_policy
+        ).key
+        self.waf = WebAcl(
+            self,
+            "Waf",
+            name=name,
+            resource_arn=None,  # attached by the distribution's WebACLId
+            rate_limit=edge.rate_limit_per_5_minutes,
+            log_key=logs_key,
+            log_retention=log_retention(edge.waf_log_retention_days),
+            removal_policy=removal_policy,
+            scope_name="CLOUDFRONT",
+        )
+        self.origin_secret = OriginSecret(
+            self,
+            "OriginSecret",
+            secret_name=names.origin_secret(),
+            replica_regions=[r for r in alb_regions if r != self.region],
+            removal_policy=removal_policy,
+        )
+        zone = route53.HostedZone.from_hosted_zone_attributes(
+            self, "Zone", hosted_zone_id=hosted_zone_id, zone_name=domain
+        )
+        self.certificate = acm.Certificate(
+            self,
+            "Certificate",
+            domain_name=self.application_name,
+            validation=acm.CertificateValidation.from_dns(zone),
+        )
+        ttls = edge.static_cache
+        self.edge = EdgeDistribution(
+            self,
+            "Edge",
+            name=name,
+            domain_name=self.application_name,
+            certificate=self.certificate,
+            origin_name=self.origin_name,
+            https_port=https_port,
+            origin_header_name=edge.origin_header_name,
+            origin_header_value=dynamic_reference(names.origin_secret(), CURRENT),
+            origin_read_timeout_seconds=edge.origin_read_timeout_seconds,
+            static_paths=list(edge.static_paths),
+            api_paths=list(edge.api_paths),
+            static_ttls=StaticTtls(
+                ttls.min_ttl_seconds, ttls.default_ttl_seconds, ttls.max_ttl_seconds
+            ),
+            viewer_security_policy=edge.viewer_security_policy,
+            price_class=edge.price_class,
+            web_acl_arn=self.waf.web_acl.attr_arn,
+            # A changed revision updates the distribution, so CloudFormation re-reads the secret.
+            comment=f"{name}: {self.application_name} -> {self.origin_name} "
+            f"(origin secret revision {edge.origin_secret_revision})",
+        )
+        self.distribution = self.edge.distribution
+        # The header value must exist (and be replicated) before CloudFront resolves it.
+        self.distribution.node.add_dependency(self.origin_secret)
+
+        self.log_bucket = log_delivery_bucket(
+            self,
+            "AccessLogBucket",
+            bucket_name=names.resource("edge-logs", self.account),
+            retention_days=edge.access_log_retention_days,
+            removal_policy=removal_policy,
+        )
+        self.access_logs = EdgeAccessLogs(
+            self,
+            "AccessLogs",
+            distribution_arn=self.distribution.distribution_arn,
+            name=name,
+            bucket=self.log_bucket,
+        )
+        if edge.shield_advanced:
+            shield.CfnProtection(
+                self,
+                "ShieldProtection",
+                name=name,
+                resource_arn=self.distribution.distribution_arn,
+            )
+        CfnOutput(self, "DistributionDomainName", value=self.distribution.distribution_domain_name)
+        CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
