@@ -19,6 +19,7 @@ from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DnsStack
+from infra.stacks.link import LinkStack
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.recovery_actions import RecoveryActionsStack
@@ -36,6 +37,7 @@ class RegionStacks:
     compute: ComputeStack
     monitoring: MonitoringStack
     backup: BackupStack | None = None
+    link: LinkStack | None = None
 
 
 @dataclass
@@ -62,8 +64,9 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
         monitoring = factory.monitoring(
             region, network=network, data=data, compute=compute, backup=backup
         )
+        link = factory.link(region, network=network, monitoring=monitoring)
         stacks.regions[region] = RegionStacks(
-            region, region_config, network, data, storage, compute, monitoring, backup
+            region, region_config, network, data, storage, compute, monitoring, backup, link
         )
 
     # Replicas are created from the primary; the primary bucket replicates into buckets that

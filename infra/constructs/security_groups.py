@@ -6,6 +6,8 @@ a test can pin the complete matrix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -24,6 +26,7 @@ class SecurityGroupMatrix(Construct):
         metrics_port: int,
         postgres_port: int,
         redis_port: int,
+        remote_postgres_clients: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.web = self._group("Web", vpc, "web_tier: internet-facing load balancers")
@@ -43,6 +46,12 @@ class SecurityGroupMatrix(Construct):
         self.app.connections.allow_to(self.db, ec2.Port.tcp(postgres_port), "app to PostgreSQL")
         self.app.connections.allow_to(self.cache, ec2.Port.tcp(redis_port), "app to Redis")
         self.bastion.connections.allow_to(self.db, ec2.Port.tcp(postgres_port), "bastion to db")
+        # Over the Transit Gateway (infra/config/link.py): the Azure DR footprint's continuous
+        # replication and on-premises sites given data access; nothing when the link is off.
+        for cidr in remote_postgres_clients:
+            self.db.add_ingress_rule(
+                ec2.Peer.ipv4(cidr), ec2.Port.tcp(postgres_port), f"PostgreSQL from {cidr} (link)"
+            )
 
         # AWS APIs (through the interface endpoints or the NAT) and image registries.
         for group in (self.app, self.monitoring, self.bastion):
