@@ -70,3 +70,10 @@ class Names:
     def app_parameter(self, key: str) -> str:
         """``/fdr/<env>/app/<key>``: where applications find the writer database and the cache."""
         return self.ssm_parameter("app", key)
+
+
+def azure_connection_name(prefix: str, index: int) -> str:
+    """Name tag of a linked region's VPN connection to Azure gateway instance ``index`` (1 or 2),
+    given the region's link prefix (``Names.resource("link", region)``); ``azure_dr sync`` finds
+    the connections by it."""
+    return f"{prefix}-azure-{index}"

@@ -12,6 +12,7 @@ the Azure local network gateways and connections for the AWS tunnels' outside ad
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
@@ -55,6 +56,23 @@ def _inside_cidr(value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
 
 PrivateAsn = Annotated[int, AfterValidator(_private_asn)]
 InsideCidr = Annotated[ipaddress.IPv4Network, AfterValidator(_inside_cidr)]
+
+
+@dataclass(frozen=True)
+class TunnelPolicy:
+    """The single IKEv2/IPsec suite both sides offer (Azure: the connection's ipsecPolicies)."""
+
+    phase1_encryption: str = "AES256"
+    phase1_integrity: str = "SHA2-256"
+    phase1_dh_group: int = 14
+    phase1_lifetime_seconds: int = 28800
+    phase2_encryption: str = "AES256"
+    phase2_integrity: str = "SHA2-256"
+    phase2_dh_group: int = 14  # PFS
+    phase2_lifetime_seconds: int = 3600
+
+
+TUNNEL_POLICY = TunnelPolicy()
 
 
 def tunnel_addresses(cidr: ipaddress.IPv4Network) -> tuple[str, str]:

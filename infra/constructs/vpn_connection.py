@@ -10,7 +10,6 @@ call (DescribeTransitGatewayAttachments by resource id) reads it for the associa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from aws_cdk import CfnTag, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -23,6 +22,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from infra.config.link import TUNNEL_POLICY
 from infra.constructs.sdk_calls import SdkCalls
 
 # AWS pre-shared keys: 8-64 characters, letters, digits, '.' and '_', not starting with '0'.
@@ -30,21 +30,6 @@ PSK_LENGTH = 40
 PSK_EXCLUDED = "0"  # keeps every key valid whatever its first character
 
 
-@dataclass(frozen=True)
-class TunnelPolicy:
-    """The single IKEv2/IPsec suite both sides offer (Azure: the connection's ipsecPolicies)."""
-
-    phase1_encryption: str = "AES256"
-    phase1_integrity: str = "SHA2-256"
-    phase1_dh_group: int = 14
-    phase1_lifetime_seconds: int = 28800
-    phase2_encryption: str = "AES256"
-    phase2_integrity: str = "SHA2-256"
-    phase2_dh_group: int = 14  # PFS
-    phase2_lifetime_seconds: int = 3600
-
-
-TUNNEL_POLICY = TunnelPolicy()
 
 
 class VpnConnection(Construct):

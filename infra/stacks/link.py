@@ -23,13 +23,8 @@ from infra.config.link import LinkConfig
 from infra.constructs.sdk_calls import SdkCalls
 from infra.constructs.transit_gateway import TransitGateway
 from infra.constructs.vpn_connection import VpnConnection
+from infra.naming import azure_connection_name
 from infra.stacks.base import RegionalStack
-
-
-def azure_connection_name(prefix: str, index: int) -> str:
-    """Name tag of the region's VPN connection to Azure gateway instance ``index`` (1 or 2);
-    ``azure_dr sync`` finds the connections by it."""
-    return f"{prefix}-azure-{index}"
 
 
 class LinkStack(RegionalStack):
