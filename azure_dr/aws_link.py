@@ -68,9 +68,10 @@ def read_tunnel_addresses(
             }
             for cidr in expected:
                 if not tunnels.get(cidr):
+                    has = ", ".join(sorted(map(str, tunnels))) or "none"
                     raise AzureDrError(
                         f"AWS VPN connection {name} ({by_name[name]['VpnConnectionId']}) has no "
-                        f"tunnel with inside CIDR {cidr} (it has {', '.join(sorted(map(str, tunnels))) or 'none'}): "
+                        f"tunnel with inside CIDR {cidr} (it has {has}): "
                         f"link.tunnel_inside_cidrs.{region} and the deployed link stack disagree"
                     )
                 addresses.append(str(tunnels[cidr]))

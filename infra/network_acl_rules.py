@@ -15,8 +15,8 @@ addresses never passes an ACL.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 PUBLIC, APPLICATION, DATA, MANAGEMENT = "public", "application", "data", "management"

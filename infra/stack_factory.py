@@ -96,7 +96,9 @@ class StackFactory:
             if site.region == region:
                 tiers = (tiered_vpc.APPLICATION,) + ((tiered_vpc.DATA,) if site.data_access else ())
                 routes.update({str(cidr): tiers for cidr in site.cidrs})
-        return TransitPlan(name=self.names.resource("link", region), asn=link.aws_asn, routes=routes)
+        return TransitPlan(
+            name=self.names.resource("link", region), asn=link.aws_asn, routes=routes
+        )
 
     def stateful(self, region: str, network: NetworkStack) -> tuple[DataStack, StorageStack]:
         """The data and storage stacks of one region."""

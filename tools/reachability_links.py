@@ -166,7 +166,7 @@ class CrossCloudModel:
     def _azure_peers(self, vpn: dict[str, Any]) -> list[str]:
         """AWS tunnel BGP addresses of this VPN that an Azure BGP connection peers with."""
         aws_side = {
-            tunnel_addresses(ipaddress.ip_network(t["TunnelInsideCidr"]))[0]
+            tunnel_addresses(ipaddress.IPv4Network(t["TunnelInsideCidr"]))[0]
             for t in vpn.get("VpnTunnelOptionsSpecifications", [])
         }
         lngs = {
@@ -199,11 +199,13 @@ class CrossCloudModel:
         (vnet,) = self._arm("Microsoft.Network/virtualNetworks")
         name = tier.replace("_", "-")
         (subnet,) = [s for s in vnet["properties"]["subnets"] if s["name"] == name]
-        return ipaddress.ip_network(subnet["properties"]["addressPrefix"])
+        return ipaddress.IPv4Network(subnet["properties"]["addressPrefix"])
 
     def _nsg_rules(self, tier: str) -> list[dict[str, Any]]:
         (vnet,) = self._arm("Microsoft.Network/virtualNetworks")
-        (subnet,) = [s for s in vnet["properties"]["subnets"] if s["name"] == tier.replace("_", "-")]
+        (subnet,) = [
+            s for s in vnet["properties"]["subnets"] if s["name"] == tier.replace("_", "-")
+        ]
         nsg = _arm_name(subnet["properties"]["networkSecurityGroup"]["id"])
         (group,) = [r for r in self._arm("Microsoft.Network/networkSecurityGroups")
                     if r["name"] == nsg]  # fmt: skip

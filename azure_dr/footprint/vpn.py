@@ -124,7 +124,8 @@ def vpn_resources(
     ]
 
     def ip_configuration_id(i: int) -> str:
-        return f"[concat({resource_id(GATEWAY_TYPE, gateway)[1:-1]}, '/ipConfigurations/{INSTANCES[i]}')]"
+        gateway_expression = resource_id(GATEWAY_TYPE, gateway)[1:-1]
+        return f"[concat({gateway_expression}, '/ipConfigurations/{INSTANCES[i]}')]"
 
     peering = [
         {
@@ -191,7 +192,10 @@ def vpn_resources(
             o for o in tunnel_list
             if o.region == t.region and o.tunnel == t.tunnel and o.connection != t.connection
         )  # fmt: skip
-        custom = {t.connection - 1: t.azure_bgp_address, paired.connection - 1: paired.azure_bgp_address}
+        custom = {
+            t.connection - 1: t.azure_bgp_address,
+            paired.connection - 1: paired.azure_bgp_address,
+        }
         resources.append(
             resource(
                 CONNECTION_TYPE,
@@ -206,7 +210,10 @@ def vpn_resources(
                     "usePolicyBasedTrafficSelectors": False,
                     "ipsecPolicies": [ipsec_policy],
                     "gatewayCustomBgpIpAddresses": [
-                        {"ipConfigurationId": ip_configuration_id(i), "customBgpIpAddress": custom[i]}
+                        {
+                            "ipConfigurationId": ip_configuration_id(i),
+                            "customBgpIpAddress": custom[i],
+                        }
                         for i in range(len(INSTANCES))
                     ],
                 },

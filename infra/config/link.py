@@ -119,9 +119,7 @@ class LinkConfig(StrictModel):
     azure_gateway_ips: list[ipaddress.IPv4Address] = Field(default_factory=list, max_length=2)
     """The Azure gateway's two public addresses (`python -m azure_dr outputs`, vpnGatewayIps).
     Empty: phase 1, the AWS side creates no customer gateway or VPN connection yet."""
-    aws_tunnel_addresses: dict[AwsRegion, list[ipaddress.IPv4Address]] = Field(
-        default_factory=dict
-    )
+    aws_tunnel_addresses: dict[AwsRegion, list[ipaddress.IPv4Address]] = Field(default_factory=dict)
     """Outside addresses of each region's four AWS tunnels, in connection then tunnel order,
     for `azure_dr sync` runs without AWS credentials (with them it reads the VPN connections)."""
     tunnel_inside_cidrs: dict[AwsRegion, list[InsideCidr]] = Field(default_factory=dict)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from aws_cdk import CfnTag
 from aws_cdk import aws_ec2 as ec2
@@ -99,7 +100,7 @@ class TransitGateway(Construct):
                     continue
                 seen.add(table)
                 route = ec2.CfnRoute(
-                    subnet,
+                    cast(Construct, subnet),  # next to the subnet's own routes (a Subnet)
                     f"Link{index}",
                     route_table_id=table,
                     destination_cidr_block=cidr,

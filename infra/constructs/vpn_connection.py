@@ -30,8 +30,6 @@ PSK_LENGTH = 40
 PSK_EXCLUDED = "0"  # keeps every key valid whatever its first character
 
 
-
-
 class VpnConnection(Construct):
     def __init__(
         self,

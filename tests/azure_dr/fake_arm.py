@@ -226,9 +226,14 @@ class FakeArm:
         if method != "GET":
             missing = _missing_parameters(body["properties"])
             if missing:  # what ARM answers for a template parameter without value or default
-                return 400, {}, _error(
-                    "InvalidTemplate", f"Deployment template validation failed: The value for "
-                    f"the template parameter '{missing[0]}' is not provided."
+                return (
+                    400,
+                    {},
+                    _error(
+                        "InvalidTemplate",
+                        f"Deployment template validation failed: The value for "
+                        f"the template parameter '{missing[0]}' is not provided.",
+                    ),
                 )
             self.parameters[name] = body["properties"].get("parameters", {})
         if action and action.lower() == "/whatif":

@@ -129,8 +129,12 @@ def _deploy_link(session: boto3.Session, config: EnvironmentConfig, *, skew: boo
             for t in (0, 1):
                 address = f"198.51.100.{40 * n + 10 * index + t}"
                 cidr = cidrs[2 * (index - 1) + t]
-                tunnels.append({"OutsideIpAddress": address,
-                                "TunnelInsideCidr": "169.254.21.252/30" if skew else cidr})
+                tunnels.append(
+                    {
+                        "OutsideIpAddress": address,
+                        "TunnelInsideCidr": "169.254.21.252/30" if skew else cidr,
+                    }
+                )
                 expected[region].append(address)
             backend = ec2_backends[MOTO_ACCOUNT][region]
             backend.vpn_connections[vpn].options = {"TunnelOptions": tunnels}
@@ -173,7 +177,9 @@ def test_sync_rejects_a_connection_built_from_other_inside_cidrs(run, aws):
 
 def test_without_aws_credentials_the_config_addresses_are_used(run, tmp_path: Path):
     addresses = ["192.0.2.21", "192.0.2.22", "192.0.2.23", "192.0.2.24"]
-    load_mutated(tmp_path, lambda c: c["link"].update(aws_tunnel_addresses={"us-east-1": addresses}))
+    load_mutated(
+        tmp_path, lambda c: c["link"].update(aws_tunnel_addresses={"us-east-1": addresses})
+    )
     result = run("plan", config_dir=tmp_path)
     assert result.code == 2, result.err
     assert "link: no AWS credentials; tunnel addresses from config (us-east-1)" in result.err

@@ -190,8 +190,8 @@ def test_without_the_vpc_propagation_into_the_azure_table(production: Synthesize
 
 def test_without_the_azure_propagation_into_the_vpc_table(production: SynthesizedEnvironment):
     link = production.template("link", "us-east-1")
-    changed = _without(link, lambda k, v: k.startswith("Azure")
-                       and v["Type"] == "AWS::EC2::TransitGatewayRouteTablePropagation")  # fmt: skip
+    propagation = "AWS::EC2::TransitGatewayRouteTablePropagation"
+    changed = _without(link, lambda k, v: k.startswith("Azure") and v["Type"] == propagation)
     _assert_breaks(_model(production, "us-east-1", link=changed), "no route back")
 
 

@@ -65,7 +65,9 @@ def check(tunnels: list[tuple[str, str, dict[str, Any]]], arm: dict[str, Any]) -
         (connection,) = matching
         if azure_ip not in apipa:
             problems.append(f"{where}: the gateway has no APIPA address {azure_ip}")
-        if azure_ip not in {a["customBgpIpAddress"] for a in connection["gatewayCustomBgpIpAddresses"]}:
+        if azure_ip not in {
+            a["customBgpIpAddress"] for a in connection["gatewayCustomBgpIpAddresses"]
+        }:
             problems.append(f"{where}: the connection does not use {azure_ip}")
         if [v["Value"] for v in tunnel["IKEVersions"]] != ["ikev2"] or (
             connection["connectionProtocol"] != "IKEv2"
@@ -101,8 +103,9 @@ def test_a_changed_azure_suite_is_reported(production: SynthesizedEnvironment):
         if resource["type"] == "Microsoft.Network/connections":
             resource["properties"]["ipsecPolicies"][0]["ikeIntegrity"] = "SHA384"
     problems = check(_aws_tunnels(production), arm)
-    assert problems and "Phase1IntegrityAlgorithms ['SHA256'] vs Azure ikeIntegrity SHA384" in (
-        problems[0]
+    assert (
+        problems
+        and "Phase1IntegrityAlgorithms ['SHA256'] vs Azure ikeIntegrity SHA384" in (problems[0])
     )
 
 

@@ -47,7 +47,9 @@ def test_vpc_routes_to_the_link_are_the_vnet_and_sites_only(any_env: Synthesized
         }
         assert {r["DestinationCidrBlock"] for r in routes} == expected
         for route in routes:  # application and data tiers only
-            assert re.match(r"NetworkVpc(application|data)Subnet", ref_target(route["RouteTableId"]))
+            assert re.match(
+                r"NetworkVpc(application|data)Subnet", ref_target(route["RouteTableId"])
+            )
 
 
 def test_vpn_connections_bgp_ikev2_two_tunnels(production: SynthesizedEnvironment):
@@ -96,7 +98,10 @@ def test_pre_shared_keys_are_dynamic_references_only(production: SynthesizedEnvi
 def test_attachments_associate_and_propagate_as_designed(production: SynthesizedEnvironment):
     template = production.template("link", "us-east-1")
     text = json.dumps(resources(template, "AWS::EC2::TransitGatewayRouteTableAssociation"))
-    assert text.count("TransitGatewayAzureRoutes") == 2 and text.count("TransitGatewaySitesRoutes") == 1
+    assert (
+        text.count("TransitGatewayAzureRoutes") == 2
+        and text.count("TransitGatewaySitesRoutes") == 1
+    )
     propagations = resources(template, "AWS::EC2::TransitGatewayRouteTablePropagation")
     assert all("TransitGatewayVpcRoutes" in json.dumps(p) for p in propagations.values())
     network = production.template("network", "us-east-1")
