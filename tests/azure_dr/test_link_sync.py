@@ -201,3 +201,24 @@ def test_missing_aws_connections_wait_for_phase_2(run, aws):
     assert result.code == 2, result.err
     assert "not found in AWS (deploy the link stack first)" in result.err
     assert "Microsoft.Network/connections" not in result.out
+
+
+def test_phase_2_references_are_dependencies():
+    """The dependency walk of test_footprint_access over the phase-2 resources."""
+    from tests.azure_dr.test_footprint_access import (
+        RESOURCE_ID,
+        _closure,
+        _declared,
+        _parent_declared,
+        _rid,
+    )
+
+    template = _phase_2(load_config("production", environ={}))
+    declared = _declared(template)
+    missing = []
+    for body in template["resources"]:
+        text = json.dumps({"p": body.get("properties"), "s": body.get("scope")})
+        own = _rid(body["type"], *body["name"].split("/"))
+        needed = {_parent_declared(m, declared) for m in RESOURCE_ID.findall(text)} - {None, own}
+        missing += [f"{body['name']} -> {d}" for d in needed - _closure(body, declared)]
+    assert missing == []
