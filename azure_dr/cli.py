@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from azure.core.credentials import TokenCredential
 
 from azure_dr import replication
+from azure_dr.aws_link import read_tunnel_addresses
 from azure_dr.client import ArmSession, ClientOptions, default_credential, password_parameter
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD
 from azure_dr.errors import AzureDrError, translate
@@ -57,6 +58,7 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     config_dir: Path = CONFIG_DIR,
+    aws_session: Any | None = None,
 ) -> int:
     """``credential`` and ``transport`` (ClientOptions overrides: polling_interval, retry_total,
     retry_backoff_factor, progress_every) let tests and embedders replace the defaults."""
@@ -72,7 +74,18 @@ def main(
         return _data_flow(
             args, config, lambda: credential or default_credential(cloud, environ), out, err
         )
-    footprint = build_footprint(config, subscription_id=args.subscription, cloud=cloud)
+    tunnels = None
+    if args.command in ("plan", "sync") and config.linked_regions:
+        try:
+            tunnels = read_tunnel_addresses(
+                config, aws_session or _default_aws_session(), lambda line: print(line, file=err)
+            )
+        except AzureDrError as exc:
+            print(f"error: {exc}", file=err)
+            return EXIT_FAILED
+    footprint = build_footprint(
+        config, subscription_id=args.subscription, cloud=cloud, aws_tunnel_addresses=tunnels
+    )
     if args.command == "template":
         print(json.dumps(footprint.template, indent=2), file=out)
         return EXIT_OK
@@ -160,6 +173,13 @@ def _run(
     )
     _print_outputs(outputs, args.output, out)
     return EXIT_OK
+
+
+def _default_aws_session() -> Any:
+    """The default boto3 session (environment, profile, SSO, instance role), or None."""
+    import boto3  # only the link's phase 2 needs AWS
+
+    return boto3.Session()
 
 
 def _confirm(inp: TextIO, err: TextIO) -> bool:

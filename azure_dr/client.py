@@ -148,7 +148,10 @@ class ArmSession:
             "properties": {
                 "mode": MODE,
                 "template": self.footprint.template,
-                "parameters": {PASSWORD_PARAMETER: password},
+                "parameters": {
+                    PASSWORD_PARAMETER: password,
+                    **self.footprint.reference_parameters,
+                },
             },
             "tags": self.footprint.tags,
         }

@@ -21,6 +21,7 @@ from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DnsStack
 from infra.stacks.edge import EdgeStack
+from infra.stacks.link import LinkStack
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.recovery_actions import RecoveryActionsStack
@@ -40,6 +41,7 @@ class RegionStacks:
     monitoring: MonitoringStack
     backup: BackupStack | None = None
     replication: ReplicationStack | None = None
+    link: LinkStack | None = None
 
 
 @dataclass
@@ -81,8 +83,18 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
             backup=backup,
             replication=replication,
         )
+        link = factory.link(region, network=network, monitoring=monitoring)
         stacks.regions[region] = RegionStacks(
-            region, region_config, network, data, storage, compute, monitoring, backup, replication
+            region,
+            region_config,
+            network,
+            data,
+            storage,
+            compute,
+            monitoring,
+            backup,
+            replication,
+            link,
         )
 
     # Replicas are created from the primary; the primary bucket replicates into buckets that

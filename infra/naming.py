@@ -79,3 +79,10 @@ class Names:
         """IAM role of the object replication functions; its ARN is the subject of their AWS
         web identity tokens, which the Azure managed identity's federated credential trusts."""
         return self.resource("object-replicator", region)
+
+
+def azure_connection_name(prefix: str, index: int) -> str:
+    """Name tag of a linked region's VPN connection to Azure gateway instance ``index`` (1 or 2),
+    given the region's link prefix (``Names.resource("link", region)``); ``azure_dr sync`` finds
+    the connections by it."""
+    return f"{prefix}-azure-{index}"

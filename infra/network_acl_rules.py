@@ -15,6 +15,7 @@ addresses never passes an ACL.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -70,10 +71,21 @@ def _collapsed(cidrs: list[str]) -> list[str]:
     return [str(n) for n in networks]
 
 
-def tier_rules(tiers: dict[str, list[str]], ports: MatrixPorts) -> dict[str, list[AclRule]]:
+def tier_rules(
+    tiers: dict[str, list[str]], ports: MatrixPorts, remote_postgres_clients: Sequence[str] = ()
+) -> dict[str, list[AclRule]]:
     """The allow entries of each tier's ACL, given the subnet CIDRs of every tier. Anything not
-    listed is denied by the ACL's final rule."""
+    listed is denied by the ACL's final rule.
+
+    ``remote_postgres_clients`` are ranges beyond the Transit Gateway (the Azure VNet with
+    continuous replication on, on-premises sites given data access) that reach the data tier on
+    the PostgreSQL port. The Transit Gateway's attachment lives in the application subnets, whose
+    ACL already passes that flow: AWS evaluates the attachment subnet's outbound rules against the
+    destination (the data subnets, port 5432) and its inbound rules against the source of the
+    answer (the data subnets, ephemeral ports), docs.aws.amazon.com/vpc/latest/tgw/tgw-nacls.html.
+    """
     public, app, data, management = (_collapsed(tiers[t]) for t in TIERS)
+    remote = _collapsed(list(remote_postgres_clients)) if remote_postgres_clients else []
 
     def each(
         direction: Direction,
@@ -113,8 +125,9 @@ def tier_rules(tiers: dict[str, list[str]], ports: MatrixPorts) -> dict[str, lis
             *each("in", app, one(ports.postgres)),
             *each("in", app, one(ports.redis)),
             *each("in", management, one(ports.postgres)),
+            *each("in", remote, one(ports.postgres)),  # over the Transit Gateway
             *each("out", data, ALL_PORTS, "all"),
-            *each("out", app + management, EPHEMERAL),  # answers only, to who may ask
+            *each("out", app + management + remote, EPHEMERAL),  # answers only, to who may ask
         ],
         MANAGEMENT: [
             *each("in", [ANYWHERE], EPHEMERAL),  # answers to Session Manager, scrapes, queries

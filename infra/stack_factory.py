@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import App, RemovalPolicy, Stack
+from aws_cdk import App, Duration, RemovalPolicy, Stack
 
 from infra.config import EnvironmentConfig, RegionRole
 from infra.constructs import tiered_vpc
@@ -19,12 +19,14 @@ from infra.constructs.private_api_access import HostSettings, PrivateApiClients
 from infra.constructs.recovery_policies import PlanTargets
 from infra.constructs.region_health import BackupAlarms
 from infra.constructs.retention import log_retention
+from infra.constructs.transit_gateway import TransitPlan
 from infra.constructs.watched import Cache, Database, Ingress
 from infra.nag import backup as backup_nag
 from infra.nag import compute as compute_nag
 from infra.nag import data as data_nag
 from infra.nag import dns as dns_nag
 from infra.nag import edge as edge_nag
+from infra.nag import link as link_nag
 from infra.nag import monitoring as monitoring_nag
 from infra.nag import network as network_nag
 from infra.nag import recovery as recovery_nag
@@ -38,6 +40,7 @@ from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack
 from infra.stacks.edge import EDGE_HOME_REGION, EdgeStack
+from infra.stacks.link import LinkStack
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.recovery_actions import (
@@ -79,6 +82,8 @@ class StackFactory:
             bastion=self.config.operator_access.session_manager_host,
             removal_policy=self.removal_policy,
             origin_lockdown=self.config.edge.enabled,
+            transit=self.transit_plan(region),
+            remote_postgres_clients=self.config.remote_postgres_clients(region),
             **self._common(region),
         )
         network_nag.acknowledge_findings(
@@ -87,6 +92,23 @@ class StackFactory:
             origin_lockdown=self.config.edge.enabled,
         )
         return network
+
+    def transit_plan(self, region: str) -> TransitPlan | None:
+        """The Transit Gateway of a linked region and the routes its subnets get."""
+        if region not in self.config.linked_regions:
+            return None
+        link = self.config.link
+        azure_tiers = (tiered_vpc.APPLICATION,) + (
+            (tiered_vpc.DATA,) if link.continuous_replication else ()
+        )
+        routes: dict[str, tuple[str, ...]] = {str(self.config.azure.vnet_cidr): azure_tiers}
+        for site in link.sites:
+            if site.region == region:
+                tiers = (tiered_vpc.APPLICATION,) + ((tiered_vpc.DATA,) if site.data_access else ())
+                routes.update({str(cidr): tiers for cidr in site.cidrs})
+        return TransitPlan(
+            name=self.names.resource("link", region), asn=link.aws_asn, routes=routes
+        )
 
     def stateful(self, region: str, network: NetworkStack) -> tuple[DataStack, StorageStack]:
         """The data and storage stacks of one region."""
@@ -347,6 +369,43 @@ class StackFactory:
         )
         edge_nag.acknowledge_findings(edge)
         return edge
+
+    def link(
+        self, region: str, *, network: NetworkStack, monitoring: MonitoringStack
+    ) -> LinkStack | None:
+        """Phase 2 of the cross-cloud link: the VPN connections of a linked region, once the
+        Azure gateway's addresses are configured."""
+        link = self.config.link
+        if (
+            region not in self.config.linked_regions
+            or link.phase < 2
+            or network.transit_gateway is None
+        ):
+            return None
+        role = self.config.regions[region].role
+        alarms = self.config.monitoring.alarms
+        stack = LinkStack(
+            self.app,
+            self.names.stack_id("link", region),
+            description=f"{self.names.resource('link')} ({role}): VPN connections to Azure and "
+            "on-premises sites, pre-shared keys, tunnel alarms",
+            link=link,
+            name_prefix=self.names.resource("link", region),
+            secret_prefix=f"{self.config.project}/{self.config.name}/link/{region}",
+            key_alias=self.names.kms_alias("link"),
+            transit_gateway=network.transit_gateway,
+            topic=monitoring.topic,
+            logs_key=network.logs_key,
+            log_retention=log_retention(self.config.network.flow_logs.retention_days),
+            alarm_period=Duration.minutes(alarms.period_minutes),
+            alarm_evaluation_periods=alarms.evaluation_periods,
+            removal_policy=self.removal_policy,
+            **self._common(region),
+        )
+        link_nag.acknowledge_findings(stack)
+        stack.add_stack_dependency(network)
+        stack.add_stack_dependency(monitoring)
+        return stack
 
     def dns(
         self,

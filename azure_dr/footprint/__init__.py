@@ -13,11 +13,11 @@ PostgreSQL admin password is a secure parameter, never a template value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD, Cloud
-from azure_dr.footprint.arm import resource_id
+from azure_dr.footprint.arm import evaluate_resource_id, resource_id
 from azure_dr.footprint.cluster import (
     AKS_TYPE,
     WORKSPACE_TYPE,
@@ -38,6 +38,15 @@ from azure_dr.footprint.storage import (
     private_endpoint,
     storage_account,
 )
+from azure_dr.footprint.vpn import (
+    GATEWAY_TYPE,
+    IP_TYPE,
+    Tunnel,
+    key_parameters,
+    key_vault_parameters,
+    tunnels,
+    vpn_resources,
+)
 from infra.config import EnvironmentConfig
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
@@ -56,6 +65,10 @@ class Footprint:
     names: AzureNames
     tags: dict[str, str]
     template: dict[str, Any]
+    reference_parameters: dict[str, Any] = field(default_factory=dict)
+    """Parameters ARM resolves from Key Vault itself (the VPN connections' pre-shared keys)."""
+    tunnels: tuple[Tunnel, ...] = ()
+    """The AWS tunnels of the cross-cloud link; without an outside address until phase 2."""
 
     @property
     def key_vault_recovery_deployment(self) -> str:
@@ -80,7 +93,10 @@ def build_footprint(
     *,
     subscription_id: str | None = None,
     cloud: Cloud | None = None,
+    aws_tunnel_addresses: dict[str, list[str]] | None = None,
 ) -> Footprint:
+    """``aws_tunnel_addresses`` (region -> the four AWS tunnels' outside addresses, read from
+    AWS by ``azure_dr sync``) take precedence over ``link.aws_tunnel_addresses``."""
     az = config.azure
     cloud = cloud or CLOUDS[DEFAULT_CLOUD]
     subscription = subscription_id or az.subscription_id
@@ -103,7 +119,14 @@ def build_footprint(
         application_port=ports.application,
         scrape_ports=ports.scrape_ports(),
         postgres_port=ports.postgres,
+        aws_postgres_targets=[str(config.regions[r].vpc_cidr) for r in config.linked_regions]
+        if config.replication_sources()
+        else None,
     )
+    link = config.link
+    outside = {r: [str(a) for a in addresses] for r, addresses in link.aws_tunnel_addresses.items()}
+    outside.update(aws_tunnel_addresses or {})
+    tunnel_list = tunnels(link, outside) if link.enabled else []
     account_id = resource_id(ACCOUNT_TYPE, names.storage_account)
     vault_id = resource_id(VAULT_TYPE, names.key_vault)
     cluster_id = resource_id(AKS_TYPE, names.cluster)
@@ -114,8 +137,11 @@ def build_footprint(
             subnets=subnets,
             rules=rules,
             private_dns_zones=[postgres_zone, cloud.blob_dns_zone, cloud.vault_dns_zone],
+            gateway_subnet=az.gateway_subnet() if link.enabled else None,
             location=az.location, tags=tags,
         ),
+        *(vpn_resources(names, link, tunnel_list=tunnel_list, location=az.location,
+                        zones=zones, tags=tags) if link.enabled else []),
         workspace(names, retention_days=az.log_retention_days, location=az.location, tags=tags),
         *cluster(names, az.aks, location=az.location, tags=tags),
         *postgres(
@@ -144,11 +170,13 @@ def build_footprint(
                 "type": "securestring",
                 "minLength": 12,
                 "metadata": {"description": "PostgreSQL administrator password (never stored)."},
-            }
+            },
+            **key_parameters(tunnel_list),
         },
         "resources": resources,
-        "outputs": _outputs(names),
+        "outputs": {**_outputs(names), **(vpn_outputs(names) if link.enabled else {})},
     }
+    vault = evaluate_resource_id(vault_id, subscription, az.resource_group)
     return Footprint(
         subscription_id=subscription,
         resource_group=az.resource_group,
@@ -157,7 +185,23 @@ def build_footprint(
         names=names,
         tags=tags,
         template=template,
+        reference_parameters=key_vault_parameters(tunnel_list, vault),
+        tunnels=tuple(tunnel_list),
     )
+
+
+def vpn_outputs(names: AzureNames) -> dict[str, Any]:
+    """The gateway's two public addresses: what ``link.azure_gateway_ips`` needs for phase 2."""
+    return {
+        "vpnGatewayId": {"type": "string", "value": resource_id(GATEWAY_TYPE, names.vpn_gateway)},
+        "vpnGatewayIps": {
+            "type": "array",
+            "value": [
+                f"[reference({resource_id(IP_TYPE, names.vpn_public_ip(i))[1:-1]}).ipAddress]"
+                for i in range(2)
+            ],
+        },
+    }
 
 
 def _outputs(names: AzureNames) -> dict[str, Any]:

@@ -72,3 +72,24 @@ class AzureNames:
 
     def private_endpoint(self, target: str) -> str:
         return self._name("pe", target)
+
+    # The cross-cloud link (azure_dr/footprint/vpn.py).
+    @property
+    def vpn_gateway(self) -> str:
+        return self._name("vpngw")
+
+    def vpn_public_ip(self, instance: int) -> str:
+        return self._name("vpngw", "ip", str(instance))
+
+    def local_network_gateway(self, tunnel: str) -> str:
+        return self._name("lng", tunnel)
+
+    def vpn_connection(self, tunnel: str) -> str:
+        return self._name("cn", tunnel)
+
+    @property
+    def vpn_action_group(self) -> str:
+        return self._name("vpn", "alerts")
+
+    def vpn_alert(self, what: str) -> str:
+        return self._name("vpn", what)

@@ -62,8 +62,11 @@ def nsg_rules(
     application_port: int,
     scrape_ports: tuple[int, ...],
     postgres_port: int,
+    aws_postgres_targets: list[str] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Security rules of each subnet's NSG."""
+    """Security rules of each subnet's NSG. ``aws_postgres_targets`` (the linked VPCs, when
+    continuous replication is on) lets the PostgreSQL server reach RDS over the VPN; the AKS
+    subnets keep Azure's default outbound, so the AWS side alone decides what they reach there."""
     aks = [str(subnets["aks_system"]), str(subnets["aks_user"])]
     postgres = str(subnets["postgres"])
     deny_vnet_in = _rule(
@@ -93,6 +96,9 @@ def nsg_rules(
               port=https_port),
         _rule("AllowPostgresWithinSubnetOutbound", 120, "Outbound", destination=postgres,
               port=postgres_port),
+        *([_rule("AllowPostgresToAwsOutbound", 130, "Outbound",
+                 destination=list(aws_postgres_targets), port=postgres_port)]
+          if aws_postgres_targets else []),
         _rule("DenyAllOutbound", DENY_PRIORITY, "Outbound", access="Deny", protocol="*"),
     ]  # fmt: skip
     endpoints = [
@@ -117,6 +123,7 @@ def network_resources(
     subnets: dict[str, ipaddress.IPv4Network],
     rules: dict[str, list[dict[str, Any]]],
     private_dns_zones: list[str],
+    gateway_subnet: ipaddress.IPv4Network | None = None,
 ) -> list[dict[str, Any]]:
     nsg_type = "Microsoft.Network/networkSecurityGroups"
     resources = [
@@ -140,6 +147,11 @@ def network_resources(
         if tier == "private_endpoints":
             props["privateEndpointNetworkPolicies"] = "Enabled"
         subnet_bodies.append({"name": names.subnet(tier), "properties": props})
+    if gateway_subnet is not None:
+        # The VPN gateway's subnet: named GatewaySubnet, and Azure supports no NSG on it.
+        subnet_bodies.append(
+            {"name": "GatewaySubnet", "properties": {"addressPrefix": str(gateway_subnet)}}
+        )
     resources.append(
         resource(
             "Microsoft.Network/virtualNetworks",

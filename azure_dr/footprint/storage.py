@@ -115,6 +115,9 @@ def key_vault(
                 "enableSoftDelete": True,
                 "softDeleteRetentionInDays": kv.soft_delete_days,
                 "enablePurgeProtection": True,
+                # ARM may resolve Key Vault reference parameters (the admin password with
+                # FDR_AZURE_POSTGRES_PASSWORD_SECRET, the VPN pre-shared keys) from this vault.
+                "enabledForTemplateDeployment": True,
                 "publicNetworkAccess": "Disabled",
                 "networkAcls": LOCKED_NETWORK,
             },

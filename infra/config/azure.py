@@ -81,6 +81,9 @@ class SubnetMasks(StrictModel):
     """Delegated to PostgreSQL Flexible Server (private access); Azure requires at least /28."""
     private_endpoints: int = Field(ge=16, le=28)
     """Private endpoints of Key Vault and Blob Storage."""
+    gateway: int = Field(default=27, ge=16, le=27)
+    """GatewaySubnet of the VPN gateway (Azure asks for /27 or larger); allocated after the
+    others and created only when the cross-cloud link is on (``link.enabled``)."""
 
     def in_allocation_order(self) -> list[tuple[str, int]]:
         return [
@@ -264,9 +267,22 @@ class AzureConfig(StrictModel):
             cursor += size
         return plan
 
+    def gateway_subnet(self) -> ipaddress.IPv4Network:
+        """The GatewaySubnet, after every other subnet. Raises ValueError when it does not fit."""
+        last = max(self.subnets().values(), key=lambda n: int(n.broadcast_address))
+        size = 2 ** (32 - self.subnet_masks.gateway)
+        cursor = -(-(int(last.broadcast_address) + 1) // size) * size
+        if cursor + size - 1 > int(self.vnet_cidr.broadcast_address):
+            raise ValueError(
+                f"subnet_masks.gateway: a /{self.subnet_masks.gateway} GatewaySubnet does not fit "
+                f"vnet_cidr {self.vnet_cidr} after the other subnets"
+            )
+        return ipaddress.IPv4Network((cursor, self.subnet_masks.gateway))
+
     @model_validator(mode="after")
     def _layout(self) -> Self:
         self.subnets()
+        self.gateway_subnet()
         named = [
             ("vnet_cidr", self.vnet_cidr),
             ("aks.service_cidr", self.aks.service_cidr),

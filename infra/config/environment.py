@@ -15,6 +15,7 @@ from infra.config.compute import ComputeConfig, IngressConfig
 from infra.config.data import DataConfig
 from infra.config.dns import DnsConfig
 from infra.config.edge import EdgeConfig
+from infra.config.link import LinkConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.network import NetworkConfig, plan_subnets
 from infra.config.operator_access import OperatorAccessConfig
@@ -91,12 +92,44 @@ class EnvironmentConfig(StrictModel):
         label = self.edge.origin_record if self.edge.enabled else self.dns.application_record
         return f"{label}.{self.dns.domain}"
 
+    link: LinkConfig = LinkConfig()
+    """Private network link: Transit Gateways, site-to-site VPN to Azure and on-premises sites."""
+
     @property
     def primary_region(self) -> str:
         return next(r for r, c in self.regions.items() if c.role is RegionRole.PRIMARY)
 
     def regions_with_role(self, role: RegionRole) -> list[str]:
         return [r for r, c in self.regions.items() if c.role is role]
+
+    @property
+    def linked_regions(self) -> list[str]:
+        """Regions with a Transit Gateway and VPN to Azure: the primary and the standby."""
+        if not self.link.enabled:
+            return []
+        roles = (RegionRole.PRIMARY, RegionRole.STANDBY)
+        return [r for r, c in self.regions.items() if c.role in roles]
+
+    def replication_sources(self) -> list[str]:
+        """Azure subnets that reach RDS over the link when continuous replication is on: the AKS
+        user pools (replication tooling) and the PostgreSQL server (the subscriber)."""
+        if not (self.link.enabled and self.link.continuous_replication):
+            return []
+        subnets = self.azure.subnets()
+        return [str(subnets["aks_user"]), str(subnets["postgres"])]
+
+    def remote_postgres_clients(self, region: str) -> list[str]:
+        """Ranges beyond the region's Transit Gateway that may reach its data tier on the
+        PostgreSQL port (routes, network ACLs, the database security group)."""
+        if region not in self.linked_regions:
+            return []
+        sites = [
+            str(cidr)
+            for site in self.link.sites
+            if site.region == region and site.data_access
+            for cidr in site.cidrs
+        ]
+        return [*self.replication_sources(), *sites]
 
     @model_validator(mode="after")
     def _one_primary(self) -> Self:
@@ -125,6 +158,12 @@ class EnvironmentConfig(StrictModel):
     def _cidrs_do_not_overlap(self) -> Self:
         named = [(f"regions.{r}.vpc_cidr", c.vpc_cidr) for r, c in self.regions.items()]
         named.append(("azure.vnet_cidr", self.azure.vnet_cidr))
+        if self.link.enabled:
+            named += [
+                (f"link.sites.{site.name}.cidrs.{i}", cidr)
+                for site in self.link.sites
+                for i, cidr in enumerate(site.cidrs)
+            ]
         for i, (name_a, net_a) in enumerate(named):
             for name_b, net_b in named[i + 1 :]:
                 if net_a.overlaps(net_b):
@@ -141,13 +180,19 @@ class EnvironmentConfig(StrictModel):
             except ValueError as err:
                 raise ValueError(f"regions.{region}.vpc_cidr: {err}") from None
             cidrs = {tier: [str(block) for block in blocks] for tier, blocks in plan.items()}
-            tier, direction, count = largest_direction(tier_rules(cidrs, self.network.ports))
+            rules = tier_rules(cidrs, self.network.ports, self.remote_postgres_clients(region))
+            tier, direction, count = largest_direction(rules)
             if count > MAX_RULES_PER_DIRECTION:
                 raise ValueError(
                     f"regions.{region}.availability_zones: {len(cfg.availability_zones)} AZs give "
                     f"the {tier} network ACL {count} {direction}bound entries, above the default "
                     f"quota of {MAX_RULES_PER_DIRECTION}: raise the quota, then this limit"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _link_names_linked_regions(self) -> Self:
+        self.link.check_regions(self.linked_regions)
         return self
 
     @model_validator(mode="after")

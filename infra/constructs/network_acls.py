@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -14,14 +16,20 @@ FIRST_RULE, RULE_STEP = 100, 10
 
 class TierNetworkAcls(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, ports: MatrixPorts
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        ports: MatrixPorts,
+        remote_postgres_clients: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         tiers = {
             tier: [s.ipv4_cidr_block for s in vpc.select_subnets(subnet_group_name=tier).subnets]
             for tier in TIERS
         }
-        self.rules = tier_rules(tiers, ports)
+        self.rules = tier_rules(tiers, ports, remote_postgres_clients)
         self.acls: dict[str, ec2.NetworkAcl] = {}
         for tier in TIERS:
             acl = ec2.NetworkAcl(

@@ -44,6 +44,7 @@ class SecurityGroupMatrix(Construct):
         bastion: bool,
         endpoints: bool,
         origin_lockdown: OriginLockdown | None = None,
+        remote_postgres_clients: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.web = self._group("Web", vpc, "web_tier: internet-facing load balancers")
@@ -90,6 +91,12 @@ class SecurityGroupMatrix(Construct):
         self.app.connections.allow_to(self.cache, ec2.Port.tcp(redis_port), "app to Redis")
         if self.bastion is not None:
             self.bastion.connections.allow_to(self.db, ec2.Port.tcp(postgres_port), "bastion to db")
+        # Over the Transit Gateway (infra/config/link.py): the Azure DR footprint's continuous
+        # replication and on-premises sites given data access; nothing when the link is off.
+        for cidr in remote_postgres_clients:
+            self.db.add_ingress_rule(
+                ec2.Peer.ipv4(cidr), ec2.Port.tcp(postgres_port), f"PostgreSQL from {cidr} (link)"
+            )
 
         # AWS APIs (through the interface endpoints or the NAT) and image registries.
         for group in (self.app, self.monitoring, self.bastion):

@@ -5,13 +5,16 @@ NAT gateways (per AZ or single), VPC flow logs to a KMS-encrypted log group, the
 security-group matrix (with the edge on: the ALBs' groups admit only CloudFront's and the Route 53
 health checkers' AWS-managed prefix lists, their ids resolved at deploy time) and one network ACL
 per subnet tier mirroring it, gateway and interface endpoints, and a locked-down default security
-group.
+group. In the regions linked to Azure (primary and standby, ``link.enabled``): the Transit
+Gateway, its VPC attachment and route tables, and the VPC routes to the Azure VNet and
+on-premises sites (infra/constructs/transit_gateway.py).
 
 Other stacks of the same region receive ``vpc``, ``security_groups`` and ``logs_key``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import RemovalPolicy
@@ -31,6 +34,7 @@ from infra.constructs.retention import log_retention
 from infra.constructs.sdk_calls import SdkCalls
 from infra.constructs.security_groups import OriginLockdown, SecurityGroupMatrix
 from infra.constructs.tiered_vpc import TieredVpc
+from infra.constructs.transit_gateway import TransitGateway, TransitPlan
 from infra.constructs.vpc_endpoints import VpcEndpoints
 from infra.stacks.base import RegionalStack
 
@@ -47,6 +51,8 @@ class NetworkStack(RegionalStack):
         bastion: bool,
         removal_policy: RemovalPolicy,
         origin_lockdown: bool = False,
+        transit: TransitPlan | None = None,
+        remote_postgres_clients: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -83,8 +89,35 @@ class NetworkStack(RegionalStack):
             origin_lockdown=self._origin_lockdown(removal_policy, network)
             if origin_lockdown
             else None,
+            remote_postgres_clients=remote_postgres_clients,
         )
-        self.network_acls = TierNetworkAcls(self, "NetworkAcls", vpc=self.vpc, ports=ports)
+        self.network_acls = TierNetworkAcls(
+            self,
+            "NetworkAcls",
+            vpc=self.vpc,
+            ports=ports,
+            remote_postgres_clients=remote_postgres_clients,
+        )
+        self.transit_gateway = None
+        if transit is not None:
+            self.transit_gateway = TransitGateway(
+                self,
+                "TransitGateway",
+                name=transit.name,
+                asn=transit.asn,
+                vpc=self.vpc,
+                attachment_subnets=self.vpc.select_subnets(
+                    subnet_group_name=tiered_vpc.APPLICATION
+                ).subnets,
+                routes={
+                    cidr: [
+                        subnet
+                        for tier in tiers
+                        for subnet in self.vpc.select_subnets(subnet_group_name=tier).subnets
+                    ]
+                    for cidr, tiers in transit.routes.items()
+                },
+            )
         self.endpoints = VpcEndpoints(
             self,
             "Endpoints",

@@ -31,6 +31,23 @@ class FakeCredential:
         return AccessToken(TOKEN, int(time.time()) + 3600)
 
 
+class _NoAwsCredentials:
+    """A boto3 session stand-in without credentials: ambient AWS credentials never leak in."""
+
+    def get_credentials(self) -> None:
+        return None
+
+
+NO_AWS = _NoAwsCredentials()
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that calls ``main`` directly must never reach AWS with whatever credentials
+    another test left in the environment: the default session is one without credentials."""
+    monkeypatch.setattr("azure_dr.cli._default_aws_session", lambda: NO_AWS)
+
+
 @dataclass
 class Result:
     code: int
@@ -66,6 +83,7 @@ def run(arm: FakeArmServer, ca_bundle: str):
         credential: Any = None,
         transport: dict[str, Any] | None = None,
         environ: dict[str, str] | None = None,
+        aws_session: Any = None,
     ) -> Result:
         out, err = io.StringIO(), io.StringIO()
         argv = [command, "--env", ENV, "--arm-endpoint", arm.url, "--ca-bundle", ca_bundle]
@@ -78,6 +96,7 @@ def run(arm: FakeArmServer, ca_bundle: str):
             stdout=out,
             stderr=err,
             config_dir=config_dir,
+            aws_session=aws_session or NO_AWS,
         )
         return Result(code, out.getvalue(), err.getvalue())
 

@@ -63,6 +63,7 @@ class FakeArm:
         self.groups: dict[str, dict[str, Any]] = {}
         self.resources: dict[str, dict[str, Any]] = {}
         self.deployments: dict[str, dict[str, Any]] = {}
+        self.parameters: dict[str, dict[str, Any]] = {}  # deployment -> the parameters last sent
         self.operations: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.failure: DeploymentFailure | None = None
@@ -222,6 +223,19 @@ class FakeArm:
                 {},
                 _error("ResourceGroupNotFound", f"Resource group '{group}' could not be found."),
             )
+        if method != "GET":
+            missing = _missing_parameters(body["properties"])
+            if missing:  # what ARM answers for a template parameter without value or default
+                return (
+                    400,
+                    {},
+                    _error(
+                        "InvalidTemplate",
+                        f"Deployment template validation failed: The value for "
+                        f"the template parameter '{missing[0]}' is not provided.",
+                    ),
+                )
+            self.parameters[name] = body["properties"].get("parameters", {})
         if action and action.lower() == "/whatif":
             op = self._operation(
                 {
@@ -284,6 +298,12 @@ class FakeArm:
                 deployment["properties"] = {"provisioningState": "Succeeded", "outputs": outputs}
                 operation["done"] = {"status": "Succeeded"}
         return 200, {}, operation["done"]
+
+
+def _missing_parameters(properties: dict[str, Any]) -> list[str]:
+    declared = properties["template"].get("parameters", {})
+    given = properties.get("parameters", {})
+    return [k for k, v in declared.items() if "defaultValue" not in v and k not in given]
 
 
 def _stored(body: dict[str, Any]) -> dict[str, Any]:

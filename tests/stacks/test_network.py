@@ -97,6 +97,8 @@ def test_security_group_matrix_is_exactly_the_design(any_env: SynthesizedEnviron
             ("Cache", *NO_EGRESS),
             *(("Monitoring", "out/tcp", port, "App") for port in (8080, 9090, 9100)),
             ("Monitoring", "out/tcp", 443, "0.0.0.0/0"),
+            # over the Transit Gateway: Azure replication, sites with data access (link config)
+            *(("Db", "in/tcp", 5432, c) for c in any_env.config.remote_postgres_clients(region)),
         }
         if any_env.config.network.interface_endpoints:  # the group exists with its members
             expected |= {("Endpoints", "in/tcp", 443, cidr), ("Endpoints", *NO_EGRESS)}
@@ -133,15 +135,26 @@ def test_subnets_per_tier_follow_the_config_plan(any_env: SynthesizedEnvironment
 
 
 def test_data_subnets_have_no_route_out(any_env: SynthesizedEnvironment):
-    for region in any_env.config.regions:
+    """No route out of the VPC, except to the ranges over the Transit Gateway that may reach
+    the data tier (the Azure VNet with continuous replication, sites with data access)."""
+    config = any_env.config
+    for region in config.regions:
+        allowed = set()
+        if region in config.linked_regions:
+            if config.link.continuous_replication:
+                allowed.add(str(config.azure.vnet_cidr))
+            allowed |= {str(c) for s in config.link.sites if s.region == region and s.data_access
+                        for c in s.cidrs}  # fmt: skip
         template = any_env.template("network", region)
         routes = resources(template, "AWS::EC2::Route")
         data_tables = {
             k for k in resources(template, "AWS::EC2::RouteTable") if k.startswith("NetworkVpcdata")
         }
         assert data_tables
-        assert not [r for r in routes.values() if ref_target(r["Properties"]["RouteTableId"]) in
-                    data_tables]  # fmt: skip
+        out = [r["Properties"] for r in routes.values()
+               if ref_target(r["Properties"]["RouteTableId"]) in data_tables]  # fmt: skip
+        assert all("TransitGatewayId" in p and p["DestinationCidrBlock"] in allowed
+                   for p in out), out  # fmt: skip
 
 
 @pytest.mark.parametrize(("env", "per_az"), [("development", False), ("production", True)])
