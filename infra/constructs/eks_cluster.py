@@ -32,15 +32,15 @@ def kubectl_layer(scope: Construct, construct_id: str, version: str) -> Any:
     (aws-cdk.lambda-layer-kubectl-vXY, pinned in pyproject.toml): the layer zip ships inside
     the package, so synth needs neither Docker nor the network."""
     minor = version.split(".")[1]
-    module_name = f"aws_cdk.lambda_layer_kubectl_v1{minor}"
+    module_name = f"aws_cdk.lambda_layer_kubectl_v{minor}"
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError:
         raise ValueError(
             f"Kubernetes {version}: no kubectl layer package {module_name} installed; pin "
-            f"aws-cdk.lambda-layer-kubectl-v1{minor} in pyproject.toml"
+            f"aws-cdk.lambda-layer-kubectl-v{minor} in pyproject.toml"
         ) from None
-    return getattr(module, f"KubectlV1{minor}Layer")(scope, construct_id)
+    return getattr(module, f"KubectlV{minor}Layer")(scope, construct_id)
 
 
 def kubernetes_version(version: str) -> eks.KubernetesVersion:
@@ -188,6 +188,9 @@ class EksCluster(Construct):
             # The agent hands out the credentials: it runs before the controller asks for them.
             if POD_IDENTITY_AGENT in self.addons:
                 ebs.node.add_dependency(self.addons[POD_IDENTITY_AGENT])
+
+    def addons_needing_nodes(self) -> list[Construct]:
+        return [self.addons[name] for name in sorted(NODE_WORKLOAD_ADDONS & self.addons.keys())]
 
     def addons_after(self, node_groups: list[Construct]) -> None:
         """Add-ons whose pods need nodes (Deployments) are created once the node groups exist;

@@ -31,6 +31,7 @@ from infra.config.compute import ComputeConfig, IngressConfig
 from infra.config.dns import DnsConfig
 from infra.config.network import Ports
 from infra.constructs.cluster_access import ClusterAccess
+from infra.constructs.cluster_controllers import ChartVersions, ClusterControllers
 from infra.constructs.eks_cluster import EksCluster
 from infra.constructs.ingress import Ingress
 from infra.constructs.node_groups import ManagedNodeGroups, NodeGroupSpec
@@ -93,6 +94,9 @@ class ComputeStack(RegionalStack):
             version=compute.kubernetes_version,
             vpc=vpc,
             subnets=application_subnets,
+            kubectl_subnets=vpc.select_subnets(
+                subnet_group_name=application_subnets.subnet_group_name
+            ).subnets,
             public_endpoint_cidrs=list(compute.public_endpoint_cidrs),
             secrets_key_alias=names.kms_alias("eks-secrets"),
             log_key=logs_key,
@@ -156,6 +160,27 @@ class ComputeStack(RegionalStack):
             removal_policy=removal_policy,
         )
         self.web_acl = self.waf.web_acl
+
+        charts = compute.baseline.charts
+        self.controllers = ClusterControllers(
+            self,
+            "Controllers",
+            cluster=self.cluster,
+            cluster_name=names.cluster_name(region),
+            vpc_id=vpc.vpc_id,
+            target_group_arn=self.target_group.target_group_arn,
+            application_port=ports.application,
+            versions=ChartVersions(
+                load_balancer_controller=charts["aws-load-balancer-controller"],
+                cluster_autoscaler=charts["cluster-autoscaler"],
+                metrics_server=charts["metrics-server"],
+                istio=charts["istio"],
+                autoscaler_image=compute.baseline.cluster_autoscaler_image,
+            ),
+            limits=compute.baseline.namespace_limits,
+            # Pods need nodes and DNS: charts and manifests come after both.
+            after=[*self.node_groups.node_groups.values(), *self.eks.addons_needing_nodes()],
+        )
 
         self._publish(names)
 
