@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from infra.config.cluster_baseline import NamespaceLimits
+
+if TYPE_CHECKING:
+    from infra.config.environment import EnvironmentConfig
 
 ROOT = Path(__file__).resolve().parents[1] / "k8s"
 Overlay = Literal["eks", "aks"]
@@ -191,3 +194,14 @@ def split(objects: list[Manifest]) -> tuple[list[Manifest], list[Manifest]]:
 
 def to_yaml(objects: list[Manifest]) -> str:
     return yaml.safe_dump_all(objects, sort_keys=True, default_flow_style=False)
+
+
+def render_for(config: EnvironmentConfig, overlay: Overlay) -> list[Manifest]:
+    """The baseline of one environment's EKS or AKS clusters."""
+    access = config.azure.access
+    return render(
+        overlay,
+        limits=config.compute.baseline.namespace_limits,
+        admin_group_ids=list(access.cluster_admin_group_ids),
+        developer_group_ids=list(access.cluster_developer_group_ids),
+    )
