@@ -6,9 +6,9 @@ namespace (the same on EKS and AKS). The manifests themselves are in k8s/ (docs/
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from infra.config.base import StrictModel
 
@@ -53,8 +53,9 @@ class ClusterBaselineConfig(StrictModel):
     cluster_autoscaler_image: str = Field(pattern=IMAGE_TAG.pattern)
     """Cluster Autoscaler image tag: its minor must equal compute.kubernetes_version's."""
     aks_istio_revision: str = Field(pattern=r"^asm-1-\d+$")
-    """Revision of the AKS Istio add-on (``az aks mesh get-revisions``); the AKS overlay labels
-    the application namespaces with it."""
+    """Revision of the AKS Istio add-on (``az aks mesh get-revisions``), the same Istio minor as
+    ``charts.istio`` on EKS; the AKS overlay (k8s/overlays/aks) labels the application
+    namespaces with it."""
     namespace_limits: NamespaceLimits
     """Quota and container defaults of each application namespace."""
 
@@ -68,3 +69,13 @@ class ClusterBaselineConfig(StrictModel):
             if not SEMVER.match(version):
                 raise ValueError(f"{name}: {version!r} is not a chart version like 1.2.3")
         return value
+
+    @model_validator(mode="after")
+    def _one_istio_minor(self) -> Self:
+        minor = self.charts["istio"].split(".")[1]  # type: ignore[index]
+        if self.aks_istio_revision != f"asm-1-{minor}":
+            raise ValueError(
+                f"aks_istio_revision: {self.aks_istio_revision} is not Istio 1.{minor} "
+                f"(charts.istio {self.charts['istio']}): both clouds run one Istio minor"  # type: ignore[index]
+            )
+        return self
