@@ -21,6 +21,7 @@ from azure_dr.footprint.arm import resource_id
 from azure_dr.footprint.cluster import (
     AKS_TYPE,
     WORKSPACE_TYPE,
+    baseline_gitops,
     cluster,
     cluster_admins,
     secrets_provider_reads,
@@ -39,6 +40,7 @@ from azure_dr.footprint.storage import (
     storage_account,
 )
 from infra.config import EnvironmentConfig
+from infra.k8s_baseline import rendered_path
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 
@@ -117,7 +119,9 @@ def build_footprint(
             location=az.location, tags=tags,
         ),
         workspace(names, retention_days=az.log_retention_days, location=az.location, tags=tags),
-        *cluster(names, az.aks, location=az.location, tags=tags),
+        *cluster(names, az.aks, location=az.location, tags=tags,
+                 istio_revision=config.compute.baseline.aks_istio_revision),
+        *baseline_gitops(names, az.aks.baseline_source, rendered_path(config.name, "aks")),
         *postgres(
             names, az.postgres, dns_zone=postgres_zone, zones=zones,
             location=az.location, tags=tags,
