@@ -249,8 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text)
         else:
             stale.append(str(path))
-    for path in stale:
-        print(f"{path} is stale: run python -m infra.k8s_baseline --write")
+    for name in stale:
+        print(f"{name} is stale: run python -m infra.k8s_baseline --write")
     return 1 if stale else 0
 
 

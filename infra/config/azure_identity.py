@@ -50,7 +50,8 @@ class AccessConfig(StrictModel):
     cluster_admin_group_ids: list[EntraObjectId] = Field(min_length=1)
     """Entra group object ids given "Azure Kubernetes Service RBAC Cluster Admin" on the DR
     cluster (local accounts are off: without a group nobody can administer it). The cluster
-    baseline also binds them to the design's ``fdr-admin`` ClusterRole (k8s/, docs/cluster-baseline.md)."""
+    baseline also binds them to the design's ``fdr-admin`` ClusterRole
+    (docs/cluster-baseline.md)."""
     cluster_developer_group_ids: list[EntraObjectId] = Field(default_factory=list)
     """Entra group object ids bound to the design's ``fdr-developer`` ClusterRole in each
     application namespace of the DR cluster (Kubernetes RBAC, the same rules as on EKS)."""

@@ -1,6 +1,7 @@
 """What runs inside every cluster besides the workloads: the Helm charts of the EKS controllers
 and the mesh (pinned chart versions), and the quota and default limits of each application
-namespace (the same on EKS and AKS). The manifests themselves are in k8s/ (docs/cluster-baseline.md).
+namespace (the same on EKS and AKS). The manifests themselves are in k8s/
+(docs/cluster-baseline.md).
 """
 
 from __future__ import annotations
@@ -72,10 +73,10 @@ class ClusterBaselineConfig(StrictModel):
 
     @model_validator(mode="after")
     def _one_istio_minor(self) -> Self:
-        minor = self.charts["istio"].split(".")[1]  # type: ignore[index]
+        minor = self.charts["istio"].split(".")[1]
         if self.aks_istio_revision != f"asm-1-{minor}":
             raise ValueError(
                 f"aks_istio_revision: {self.aks_istio_revision} is not Istio 1.{minor} "
-                f"(charts.istio {self.charts['istio']}): both clouds run one Istio minor"  # type: ignore[index]
+                f"(charts.istio {self.charts['istio']}): both clouds run one Istio minor"
             )
         return self

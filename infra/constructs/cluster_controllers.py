@@ -111,7 +111,9 @@ class ClusterControllers(Construct):
         self.associations: list[Construct] = []
 
         self.lbc_role = self._role(
-            "LoadBalancerControllerRole", LBC_SERVICE_ACCOUNT, f"AWS Load Balancer Controller of {name}"
+            "LoadBalancerControllerRole",
+            LBC_SERVICE_ACCOUNT,
+            f"AWS Load Balancer Controller of {name}",
         )
         self.lbc_policy = iam.ManagedPolicy(
             self,

@@ -35,7 +35,9 @@ def security_group_rules(template: dict[str, Any]) -> set[Rule]:
                 assert egress["CidrIp"] == "0.0.0.0/0", logical_id
                 rules.add(("egress", ANYWHERE, APP, egress["FromPort"]))
         elif kind == "AWS::EC2::SecurityGroupIngress" and _tier(template, props["GroupId"]) == APP:
-            rules.add(("ingress", _tier(template, props["SourceSecurityGroupId"]), APP, props["FromPort"]))
+            rules.add(
+                ("ingress", _tier(template, props["SourceSecurityGroupId"]), APP, props["FromPort"])
+            )
         elif kind == "AWS::EC2::SecurityGroupEgress" and _tier(template, props["GroupId"]) == APP:
             peer = _tier(template, props["DestinationSecurityGroupId"])
             rules.add(("egress", peer, APP, props["FromPort"]))

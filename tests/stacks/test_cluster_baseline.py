@@ -82,7 +82,9 @@ def test_baseline_manifests_are_the_rendered_eks_overlay(any_env: SynthesizedEnv
         applied: list[tuple[str, str]] = []
         for props in _props(t, MANIFEST).values():
             if isinstance(props["Manifest"], str):
-                applied += [(o["kind"], o["metadata"]["name"]) for o in json.loads(props["Manifest"])]
+                applied += [
+                    (o["kind"], o["metadata"]["name"]) for o in json.loads(props["Manifest"])
+                ]
         assert sorted(applied) == sorted(
             (o["kind"], o["metadata"]["name"]) for o in builtin + custom
         )
@@ -145,7 +147,9 @@ def test_autoscaler_can_discover_and_scale_every_node_group(any_env: Synthesized
         cluster = names.cluster_name(region)
         values = json.loads(_charts(t)["cluster-autoscaler"]["Values"])
         assert values["autoDiscovery"]["clusterName"] == cluster
-        assert values["autoDiscovery"]["tags"] == [tag.format(cluster=cluster) for tag in DISCOVERY_TAGS]
+        assert values["autoDiscovery"]["tags"] == [
+            tag.format(cluster=cluster) for tag in DISCOVERY_TAGS
+        ]
         statements = _policy_statements(t, "ControllersClusterAutoscalerRole")
         (scale,) = [s for s in statements if "autoscaling:SetDesiredCapacity" in s["Action"]]
         # EKS tags each managed node group's ASG k8s.io/cluster-autoscaler/<cluster>=owned.

@@ -31,7 +31,8 @@ def test_every_region_has_a_compute_stack(production: SynthesizedEnvironment):
 
 
 def test_only_custom_resources_are_the_kubectl_providers(any_env: SynthesizedEnvironment):
-    """The in-cluster baseline is the one thing applied through a Lambda (docs/cluster-baseline.md)."""
+    """The in-cluster baseline is the one thing applied through a Lambda
+    (docs/cluster-baseline.md)."""
     for region in any_env.config.regions:
         types = {r["Type"] for r in any_env.template("compute", region)["Resources"].values()}
         custom = {t for t in types if t.startswith("Custom::") or t.endswith("CustomResource")}

@@ -117,9 +117,7 @@ def test_application_namespaces_are_restricted_and_default_deny(
                 if p["metadata"]["namespace"] == namespace and "selector" not in p["spec"]
             ]
             assert [p["spec"]["mtls"]["mode"] for p in strict] == ["STRICT"], namespace
-            kinds = {
-                o["kind"] for o in objects if o["metadata"].get("namespace") == namespace
-            }
+            kinds = {o["kind"] for o in objects if o["metadata"].get("namespace") == namespace}
             assert {"ResourceQuota", "LimitRange"} <= kinds, namespace
 
 
