@@ -1,12 +1,13 @@
 """Compute and ingress tier of one region.
 
-Creates: the EKS cluster (native AWS::EKS::Cluster with access entries, no kubectl Lambda) in
+Creates: the EKS cluster (native AWS::EKS::Cluster with access entries) in
 the application subnets, with a KMS key for Kubernetes secrets, every control-plane log type
 into a KMS-encrypted log group, the managed add-ons at pinned versions (EBS CSI through EKS Pod
 Identity, the association part of the add-on; coredns and EBS CSI only after the node groups);
 the design's managed node groups (launch templates: IMDSv2 only, encrypted gp3 root volumes;
 nodes in the app_tier security group); the fdr-admin and fdr-developer roles and their access
-entries; the internet-facing ALB (HTTPS listener with TLS 1.3 and restricted TLS 1.2, HTTP
+entries (Kubernetes groups); the cluster baseline through the kubectl provider (controllers,
+Istio, k8s/overlays/eks, the TargetGroupBinding: docs/cluster-baseline.md); the internet-facing ALB (HTTPS listener with TLS 1.3 and restricted TLS 1.2, HTTP
 redirect, access logs, IP target group on the application port) and its WAFv2 web ACL with
 logging.
 
