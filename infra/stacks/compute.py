@@ -7,9 +7,9 @@ Identity, the association part of the add-on; coredns and EBS CSI only after the
 the design's managed node groups (launch templates: IMDSv2 only, encrypted gp3 root volumes;
 nodes in the app_tier security group); the fdr-admin and fdr-developer roles and their access
 entries (Kubernetes groups); the cluster baseline through the kubectl provider (controllers,
-Istio, k8s/overlays/eks, the TargetGroupBinding: docs/cluster-baseline.md); the internet-facing ALB (HTTPS listener with TLS 1.3 and restricted TLS 1.2, HTTP
-redirect, access logs, IP target group on the application port) and its WAFv2 web ACL with
-logging.
+Istio, k8s/overlays/eks, the TargetGroupBinding: docs/cluster-baseline.md); the internet-facing
+ALB (HTTPS listener with TLS 1.3 and restricted TLS 1.2, HTTP redirect, access logs, IP target
+group on the application port) and its WAFv2 web ACL with logging.
 
 Publishes for the global DNS stack: SSM parameters ``/fdr/<env>/ingress/alb-dns-name`` and
 ``.../alb-hosted-zone-id`` (read across regions without CloudFormation exports), plus outputs.
