@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Pinned CLI, no update notices or telemetry prompts in CI logs.
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy versions rto drill drill-report grafana
+.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy versions rto drill drill-report grafana baseline
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -31,6 +31,11 @@ synth: install
 ## Redis, Powertools, AKS) in every environment: make versions [VERSIONS_ARGS="--env production"]
 versions: install
 	$(PY) -m infra.versions $(VERSIONS_ARGS)
+
+## Render the AKS cluster baseline (k8s/rendered/<env>/aks) after a change to k8s/ or config;
+## commit it, then pin that commit in azure.aks.baseline_source.commit (docs/cluster-baseline.md).
+baseline: install
+	$(PY) -m infra.k8s_baseline --write
 
 ## Run the whole test suite.
 test: install

@@ -21,6 +21,7 @@ from azure_dr.footprint.arm import evaluate_resource_id, resource_id
 from azure_dr.footprint.cluster import (
     AKS_TYPE,
     WORKSPACE_TYPE,
+    baseline_gitops,
     cluster,
     cluster_admins,
     secrets_provider_reads,
@@ -48,6 +49,7 @@ from azure_dr.footprint.vpn import (
     vpn_resources,
 )
 from infra.config import EnvironmentConfig
+from infra.k8s_baseline import rendered_path
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 
@@ -143,7 +145,9 @@ def build_footprint(
         *(vpn_resources(names, link, tunnel_list=tunnel_list, location=az.location,
                         zones=zones, tags=tags) if link.enabled else []),
         workspace(names, retention_days=az.log_retention_days, location=az.location, tags=tags),
-        *cluster(names, az.aks, location=az.location, tags=tags),
+        *cluster(names, az.aks, location=az.location, tags=tags,
+                 istio_revision=config.compute.baseline.aks_istio_revision),
+        *baseline_gitops(names, az.aks.baseline_source, rendered_path(config.name, "aks")),
         *postgres(
             names, az.postgres, dns_zone=postgres_zone, zones=zones,
             location=az.location, tags=tags,

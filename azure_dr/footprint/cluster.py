@@ -14,11 +14,16 @@ from azure_dr.footprint.roles import (
     inner,
     role_assignment,
 )
-from infra.config.azure import AksConfig, NodePool
+from infra.config.azure import AksConfig, BaselineSource, NodePool
 
 AKS_TYPE = "Microsoft.ContainerService/managedClusters"
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 SECRETS_PROVIDER = "azureKeyvaultSecretsProvider"
+EXTENSION_TYPE = "Microsoft.KubernetesConfiguration/extensions"
+FLUX_TYPE = "Microsoft.KubernetesConfiguration/fluxConfigurations"
+FLUX_NAMESPACE = "flux-system"
+# Flux polls the pinned commit; a new commit arrives with a template change, not a poll.
+FLUX_INTERVAL_SECONDS = 600
 
 
 def workspace(
@@ -70,6 +75,7 @@ def cluster(
     *,
     location: str,
     tags: dict[str, str],
+    istio_revision: str,
 ) -> list[dict[str, Any]]:
     workspace_id = resource_id(WORKSPACE_TYPE, names.workspace)
     zones: list[str] = list(aks.availability_zones)
@@ -116,6 +122,9 @@ def cluster(
                 "config": {"logAnalyticsWorkspaceResourceID": workspace_id, "useAADAuth": "true"},
             },
         },
+        # The Istio-based service mesh add-on (the same Istio minor as the EKS charts): strict
+        # mTLS in the application namespaces comes with the baseline (k8s/).
+        "serviceMeshProfile": {"mode": "Istio", "istio": {"revisions": [istio_revision]}},
         "oidcIssuerProfile": {"enabled": True},
         "securityProfile": {"workloadIdentity": {"enabled": True}},
         "autoUpgradeProfile": {"upgradeChannel": "patch", "nodeOSUpgradeChannel": "NodeImage"},
@@ -168,3 +177,50 @@ def secrets_provider_reads(names: AzureNames, vault_id: str) -> dict[str, Any]:
         principal_key=f"{inner(cluster_id)}, '{SECRETS_PROVIDER}'",
         depends_on=[cluster_id, vault_id],
     )
+
+
+def baseline_gitops(names: AzureNames, source: BaselineSource, path: str) -> list[dict[str, Any]]:
+    """The managed Flux extension and one Flux configuration that applies the rendered AKS
+    baseline (``path`` in the repository, at the pinned commit) and prunes what leaves it."""
+    cluster_id = resource_id(AKS_TYPE, names.cluster)
+    # The configuration waits for the extension (its CRDs and controllers).
+    extension_id = f"[extensionResourceId({inner(cluster_id)}, '{EXTENSION_TYPE}', 'flux')]"
+    extension = resource(
+        EXTENSION_TYPE,
+        "flux",
+        {
+            "extensionType": "microsoft.flux",
+            "autoUpgradeMinorVersion": False,
+            "version": source.flux_extension_version,
+            "scope": {"cluster": {"releaseNamespace": FLUX_NAMESPACE}},
+        },
+        scope=cluster_id,
+        depends_on=[cluster_id],
+    )
+    configuration = resource(
+        FLUX_TYPE,
+        "fdr-baseline",
+        {
+            "scope": "cluster",
+            "namespace": FLUX_NAMESPACE,
+            "sourceKind": "GitRepository",
+            "suspend": False,
+            "gitRepository": {
+                "url": source.repository_url,
+                "repositoryRef": {"commit": source.commit},
+                "syncIntervalInSeconds": FLUX_INTERVAL_SECONDS,
+                "timeoutInSeconds": FLUX_INTERVAL_SECONDS,
+            },
+            "kustomizations": {
+                "baseline": {
+                    "path": path,
+                    "prune": True,
+                    "syncIntervalInSeconds": FLUX_INTERVAL_SECONDS,
+                    "timeoutInSeconds": FLUX_INTERVAL_SECONDS,
+                }
+            },
+        },
+        scope=cluster_id,
+        depends_on=[cluster_id, extension_id],
+    )
+    return [extension, configuration]

@@ -116,6 +116,19 @@ class NodePool(StrictModel):
         return self
 
 
+class BaselineSource(StrictModel):
+    """Where the AKS cluster's Flux extension reads the rendered baseline from (GitOps)."""
+
+    repository_url: str = Field(pattern=r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._/-]+$")
+    """HTTPS URL of this repository as the cluster can clone it."""
+    commit: str = Field(pattern=r"^[0-9a-f]{40}$")
+    """Full commit id Flux checks out: a commit, never a branch or a tag, so what the cluster
+    runs cannot move without a template change."""
+    flux_extension_version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    """Version of the microsoft.flux cluster extension (automatic minor upgrades are off);
+    ``az aks extension type version list --extension-type microsoft.flux`` lists them."""
+
+
 class AksConfig(StrictModel):
     kubernetes_version: str = Field(pattern=r"^1\.\d{2}(\.\d+)?$")
     """Kubernetes minor (or patch) version of the control plane and every pool; its minor needs a
@@ -132,6 +145,9 @@ class AksConfig(StrictModel):
     """System pool (CriticalAddonsOnly): CoreDNS, metrics-server, CSI drivers."""
     user_pools: dict[PoolName, NodePool] = Field(min_length=1)
     """User pools mirroring the EKS node groups at DR scale, with the same labels and taints."""
+    baseline_source: BaselineSource
+    """Git source of the cluster baseline (k8s/rendered/<env>/aks, applied by the managed Flux
+    extension; docs/cluster-baseline.md)."""
 
     @model_validator(mode="after")
     def _system_pool_never_empty(self) -> Self:

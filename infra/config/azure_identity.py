@@ -49,16 +49,22 @@ class AccessConfig(StrictModel):
 
     cluster_admin_group_ids: list[EntraObjectId] = Field(min_length=1)
     """Entra group object ids given "Azure Kubernetes Service RBAC Cluster Admin" on the DR
-    cluster (local accounts are off: without a group nobody can administer it)."""
+    cluster (local accounts are off: without a group nobody can administer it). The cluster
+    baseline also binds them to the design's ``fdr-admin`` ClusterRole
+    (docs/cluster-baseline.md)."""
+    cluster_developer_group_ids: list[EntraObjectId] = Field(default_factory=list)
+    """Entra group object ids bound to the design's ``fdr-developer`` ClusterRole in each
+    application namespace of the DR cluster (Kubernetes RBAC, the same rules as on EKS)."""
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> Self:
-        seen = self.cluster_admin_group_ids
-        if len(set(seen)) != len(seen):
-            raise ValueError(
-                "cluster_admin_group_ids lists a group twice: ARM would reject two role "
-                "assignments with the same name"
-            )
+        for key in ("cluster_admin_group_ids", "cluster_developer_group_ids"):
+            seen = getattr(self, key)
+            if len(set(seen)) != len(seen):
+                raise ValueError(
+                    f"{key} lists a group twice: ARM would reject two role assignments with the "
+                    "same name"
+                )
         return self
 
 

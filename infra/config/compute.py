@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from infra.config.base import LogRetentionDays, RegionRole, StrictModel
+from infra.config.cluster_baseline import ClusterBaselineConfig
 
 # Versions aws-cdk-lib 2.275's eks_v2.KubernetesVersion offers and EKS still supports
 # (tests/unit/test_compute_config.py checks each against the library).
@@ -197,12 +198,15 @@ class ComputeConfig(StrictModel):
     """Retention of the control-plane log group (api, audit, authenticator, controllerManager,
     scheduler are all on)."""
     developer_namespaces: list[str] = Field(min_length=1)
-    """Namespaces where fdr-developer gets edit rights (AmazonEKSEditPolicy)."""
+    """Application namespaces: Pod Security "restricted", default-deny network policies, strict
+    mTLS, quota; fdr-developer is bound to the fdr-developer ClusterRole in each (k8s/)."""
     node_groups: dict[str, NodeGroup] = Field(min_length=1)
     """Managed node groups by name (the design's application, ai-processing and database)."""
     scaling_by_role: dict[RegionRole, dict[str, Scaling]] = Field(default_factory=dict)
     """Node-group sizes in regions of a role (replica, standby); groups not listed keep
     ``node_groups.<name>.scaling``."""
+    baseline: ClusterBaselineConfig
+    """In-cluster baseline: controller and mesh chart versions, namespace quota (k8s/)."""
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -244,6 +248,17 @@ class ComputeConfig(StrictModel):
                     f"compute.scaling_by_role.{role}: unknown node group {', '.join(unknown)} "
                     f"(defined: {', '.join(self.node_groups)})"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _autoscaler_matches_kubernetes(self) -> Self:
+        image = self.baseline.cluster_autoscaler_image
+        if not image.removeprefix("v").startswith(self.kubernetes_version + "."):
+            raise ValueError(
+                f"compute.baseline.cluster_autoscaler_image: {image} is not a "
+                f"{self.kubernetes_version}.x release: the Cluster Autoscaler minor must equal "
+                "the cluster's Kubernetes minor"
+            )
         return self
 
     def scaling(self, group: str, role: RegionRole) -> Scaling:

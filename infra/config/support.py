@@ -42,6 +42,11 @@ ELASTICACHE_EOL = (
 POWERTOOLS_VERSIONING = "https://docs.aws.amazon.com/powertools/python/latest/versioning/"
 KUBE_PROXY_VERSIONS = "https://docs.aws.amazon.com/eks/latest/userguide/managing-kube-proxy.html"
 ADDON_VERSIONS = "https://docs.aws.amazon.com/eks/latest/userguide/eks-add-ons.html"
+LBC_RELEASES = "https://github.com/kubernetes-sigs/aws-load-balancer-controller/releases"
+AUTOSCALER_RELEASES = "https://github.com/kubernetes/autoscaler/releases"
+METRICS_SERVER_RELEASES = "https://github.com/kubernetes-sigs/metrics-server/releases"
+ISTIO_SUPPORT = "https://istio.io/latest/docs/releases/supported-releases/"
+AKS_ISTIO_SUPPORT = "https://learn.microsoft.com/en-us/azure/aks/istio-support-policy"
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,44 @@ SUPPORT: dict[tuple[str, str], Support] = {
         None,
         ELASTICACHE_EOL,
         "no end of life announced for Redis OSS 7 (only v2-v5 are scheduled)",
+    ),
+    # In-cluster baseline (compute.baseline): Helm charts and the images they pin.
+    ("helm/aws-load-balancer-controller", "3.5.0"): Support(
+        None,
+        LBC_RELEASES,
+        "chart 3.5.0 (controller v3.5.0) in the project's helm/ folder (repository snapshot of "
+        "2026-08-17); the project announces no end dates, only its newest minor gets fixes",
+    ),
+    ("helm/cluster-autoscaler", "9.59.0"): Support(
+        date(2027, 8, 2),
+        AUTOSCALER_RELEASES,
+        "chart 9.59.0 (repository snapshot of 2026-08-22); the autoscaler minor follows the "
+        "Kubernetes minor, so the end is EKS 1.36's",
+    ),
+    ("cluster-autoscaler-image", "1.36"): Support(
+        date(2027, 8, 2),
+        AUTOSCALER_RELEASES,
+        "tag cluster-autoscaler-1.36.1 (2026-07-22) in kubernetes/autoscaler; supported with "
+        "Kubernetes 1.36 (EKS end of standard support)",
+    ),
+    ("helm/metrics-server", "3.13.1"): Support(
+        None,
+        METRICS_SERVER_RELEASES,
+        "chart 3.13.1 (metrics-server 0.8.1) in the project's charts/ folder (snapshot of "
+        "2026-08-04); no end dates announced",
+    ),
+    ("istio", "1.30"): Support(
+        None,
+        ISTIO_SUPPORT,
+        "NOT confirmed: 1.30.4 released 2026-08-27 (istio.io 1.30.x news); Kubernetes 1.32-1.36 "
+        "per a vendor copy of the support table. Istio ends a minor ~6 weeks after the minor two "
+        "releases later, so expect the end in early 2027: check the table before deploying",
+    ),
+    ("aks-istio", "asm-1-30"): Support(
+        None,
+        AKS_ISTIO_SUPPORT,
+        "NOT confirmed: the AKS calendar readable here stops at asm-1-27; the add-on follows "
+        "upstream Istio's support (az aks mesh get-revisions lists the compatible versions)",
     ),
     ("powertools-python", "v3"): Support(
         None,
@@ -202,6 +245,25 @@ def config_pins(config: EnvironmentConfig) -> list[Pin]:
             Pin(f"{section}.addons.{name}", version, f"eks-addon/{name}", version)
             for name, version in sorted(addons.items())
         ]
+    baseline = config.compute.baseline
+    pins += [
+        Pin(f"compute.baseline.charts.{name}", version, f"helm/{name}", version)
+        for name, version in sorted(baseline.charts.items())
+        if name != "istio"
+    ]
+    istio = baseline.charts["istio"]
+    image = baseline.cluster_autoscaler_image
+    pins += [
+        Pin("compute.baseline.charts.istio", istio, "istio", ".".join(istio.split(".")[:2])),
+        Pin(
+            "compute.baseline.cluster_autoscaler_image",
+            image,
+            "cluster-autoscaler-image",
+            ".".join(image.removeprefix("v").split(".")[:2]),
+        ),
+        Pin("compute.baseline.aks_istio_revision", baseline.aks_istio_revision, "aks-istio",
+            baseline.aks_istio_revision),
+    ]  # fmt: skip
     database = config.data.database.engine_version
     cache = config.data.cache.engine_version
     aks = config.azure.aks.kubernetes_version

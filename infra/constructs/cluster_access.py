@@ -1,15 +1,16 @@
 """The design's fdr-admin and fdr-developer, as IAM roles mapped into one cluster through EKS
-access entries (no aws-auth ConfigMap)."""
+access entries (no aws-auth ConfigMap). The entries carry no EKS access policy: they map each
+role to a Kubernetes group, and the baseline's bindings (k8s/overlays/eks/bindings.yaml) give
+those groups the design's ClusterRoles, so the permissions are the design's rules exactly."""
 
 from __future__ import annotations
 
+from aws_cdk import aws_eks as eks_l1
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
-# Edit-level: read and write of workloads, services and config; no RBAC, no cluster scope.
-DEVELOPER_POLICY = "AmazonEKSEditPolicy"
+from infra.k8s_baseline import ADMIN_GROUP, DEVELOPER_GROUP
 
 
 class ClusterAccess(Construct):
@@ -39,7 +40,7 @@ class ClusterAccess(Construct):
             "DeveloperRole",
             role_name=developer_role_name,
             assumed_by=trusted,
-            description=f"fdr-developer: edit in {', '.join(developer_namespaces)}",
+            description=f"fdr-developer: design rules in {', '.join(developer_namespaces)}",
         )
         # The design's fdr-eks-cluster-policy, scoped to this cluster: enough for
         # `aws eks update-kubeconfig`. (eks:ListClusters needs Resource "*": left out.)
@@ -53,23 +54,15 @@ class ClusterAccess(Construct):
                 )
             ],
         )
-        cluster.grant_access(
-            "Admin",
-            self.admin_role.role_arn,
-            [
-                eks.AccessPolicy.from_access_policy_name(
-                    ADMIN_POLICY, access_scope_type=eks.AccessScopeType.CLUSTER
-                )
-            ],
-        )
-        cluster.grant_access(
-            "Developer",
-            self.developer_role.role_arn,
-            [
-                eks.AccessPolicy.from_access_policy_name(
-                    DEVELOPER_POLICY,
-                    access_scope_type=eks.AccessScopeType.NAMESPACE,
-                    namespaces=list(developer_namespaces),
-                )
-            ],
-        )
+        for construct_id, role, group in (
+            ("AdminEntry", self.admin_role, ADMIN_GROUP),
+            ("DeveloperEntry", self.developer_role, DEVELOPER_GROUP),
+        ):
+            eks_l1.CfnAccessEntry(
+                self,
+                construct_id,
+                cluster_name=cluster.cluster_name,
+                principal_arn=role.role_arn,
+                type="STANDARD",
+                kubernetes_groups=[group],
+            )

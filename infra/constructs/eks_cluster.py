@@ -1,9 +1,11 @@
-"""An EKS control plane (native AWS::EKS::Cluster, access entries, no kubectl Lambda), its
-secrets key, its control-plane log group and its managed add-ons."""
+"""An EKS control plane (native AWS::EKS::Cluster, access entries), its secrets key, its
+control-plane log group, its managed add-ons and the kubectl provider (a Lambda in the
+cluster's subnets, since the endpoint is private) that applies the in-cluster baseline."""
 
 from __future__ import annotations
 
-from typing import cast
+import importlib
+from typing import Any, cast
 
 from aws_cdk import CfnResource, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
@@ -21,6 +23,24 @@ POD_IDENTITY_AGENT = "eks-pod-identity-agent"
 # pod-identity agent) are created with the cluster so that the first nodes join ready.
 NODE_WORKLOAD_ADDONS = frozenset({"coredns", EBS_CSI_ADDON})
 EBS_CSI_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
+# Kubernetes NetworkPolicy enforcement by the VPC CNI's eBPF agent (off unless asked for).
+ADDON_CONFIGURATION: dict[str, dict[str, Any]] = {"vpc-cni": {"enableNetworkPolicy": "true"}}
+
+
+def kubectl_layer(scope: Construct, construct_id: str, version: str) -> Any:
+    """The kubectl/helm Lambda layer for this Kubernetes minor, from its PyPI package
+    (aws-cdk.lambda-layer-kubectl-vXY, pinned in pyproject.toml): the layer zip ships inside
+    the package, so synth needs neither Docker nor the network."""
+    minor = version.split(".")[1]
+    module_name = f"aws_cdk.lambda_layer_kubectl_v{minor}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        raise ValueError(
+            f"Kubernetes {version}: no kubectl layer package {module_name} installed; pin "
+            f"aws-cdk.lambda-layer-kubectl-v{minor} in pyproject.toml"
+        ) from None
+    return getattr(module, f"KubectlV{minor}Layer")(scope, construct_id)
 
 
 def kubernetes_version(version: str) -> eks.KubernetesVersion:
@@ -60,6 +80,7 @@ class EksCluster(Construct):
         version: str,
         vpc: ec2.IVpc,
         subnets: ec2.SubnetSelection,
+        kubectl_subnets: list[ec2.ISubnet],
         public_endpoint_cidrs: list[str],
         secrets_key_alias: str,
         log_key: kms.IKey,
@@ -126,6 +147,12 @@ class EksCluster(Construct):
             # Nobody gets implicit admin: access goes through the access entries we declare.
             bootstrap_cluster_creator_admin_permissions=False,
             output_config_command=False,
+            # Helm charts and the baseline manifests go through this Lambda; in the cluster's
+            # private subnets (with the cluster security group) it reaches the private endpoint.
+            kubectl_provider_options=eks.KubectlProviderOptions(
+                kubectl_layer=kubectl_layer(self, "KubectlLayer", version),
+                private_subnets=kubectl_subnets,
+            ),
             removal_policy=removal_policy,
         )
         self.cluster.node.add_dependency(self.log_group)
@@ -144,6 +171,7 @@ class EksCluster(Construct):
                 cluster=self.cluster,  # type: ignore[arg-type]  # jsii stubs: Cluster is an ICluster
                 addon_name=name,
                 addon_version=addon_version,
+                configuration_values=ADDON_CONFIGURATION.get(name),
                 preserve_on_delete=False,
             )
         ebs = self.addons.get(EBS_CSI_ADDON)
@@ -160,6 +188,9 @@ class EksCluster(Construct):
             # The agent hands out the credentials: it runs before the controller asks for them.
             if POD_IDENTITY_AGENT in self.addons:
                 ebs.node.add_dependency(self.addons[POD_IDENTITY_AGENT])
+
+    def addons_needing_nodes(self) -> list[Construct]:
+        return [self.addons[name] for name in sorted(NODE_WORKLOAD_ADDONS & self.addons.keys())]
 
     def addons_after(self, node_groups: list[Construct]) -> None:
         """Add-ons whose pods need nodes (Deployments) are created once the node groups exist;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import Stack
 
+from infra.constructs.cluster_controllers import ClusterControllers
 from infra.nag.acknowledge import acknowledge, child
 
 # AWS-managed policies that EKS documents as the permissions of each role; AWS updates them with
@@ -29,7 +30,89 @@ _MANAGED_POLICIES = {
 }
 
 
+# The kubectl provider is aws-cdk-lib's own (aws_eks_v2): its Lambdas, roles and log groups are
+# built inside the library, which exposes no props for them.
+_KUBECTL = "Eks/Cluster/KubectlProvider"
+_KUBECTL_REASON = (
+    "aws-cdk-lib's kubectl provider (aws_eks_v2) builds this itself without props for it; it "
+    "only runs during deployments (CloudFormation custom resources, retried by CloudFormation)."
+)
+_KUBECTL_FINDINGS = {
+    "Handler/ServiceRole/Resource": [
+        f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy}]"
+        for policy in (
+            "AmazonEC2ContainerRegistryReadOnly",
+            "service-role/AWSLambdaBasicExecutionRole",
+            "service-role/AWSLambdaVPCAccessExecutionRole",
+        )
+    ]
+    + [
+        # ECR Public read, added by the library under a condition of its own.
+        'AwsSolutions-IAM4[Policy::{"Fn::If":["EksClusterKubectlProviderHandlerHasEcrPublicC426D1A5",'
+        '{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},'
+        '":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]'
+    ],
+    "Provider/framework-onEvent/ServiceRole/Resource": [
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+    ],
+    "Handler/ServiceRole/DefaultPolicy/Resource": ["NIST.800.53.R5-IAMNoInlinePolicy"],
+    "Provider/framework-onEvent/ServiceRole/DefaultPolicy/Resource": [
+        "NIST.800.53.R5-IAMNoInlinePolicy",
+        "AwsSolutions-IAM5[Resource::<EksClusterKubectlProviderHandlerDA75FB7A.Arn>:*]",
+    ],
+    "Handler/LogGroup/Resource": ["NIST.800.53.R5-CloudWatchLogGroupEncrypted"],
+    "Provider/framework-onEvent/LogGroup/Resource": ["NIST.800.53.R5-CloudWatchLogGroupEncrypted"],
+    "Handler/Resource": [
+        "AwsSolutions-L1",
+        "NIST.800.53.R5-LambdaConcurrency",
+        "NIST.800.53.R5-LambdaDLQ",
+        "Serverless-LambdaDLQ",
+        "Serverless-LambdaLatestVersion",
+        "Serverless-LambdaTracing",
+    ],
+    "Provider/framework-onEvent/Resource": [
+        "NIST.800.53.R5-LambdaConcurrency",
+        "NIST.800.53.R5-LambdaDLQ",
+        "Serverless-LambdaDLQ",
+        "Serverless-LambdaDefaultMemorySize",
+        "Serverless-LambdaTracing",
+    ],
+}
+_DESCRIBE_REASON = (
+    "Describe/List calls of EC2, ELB and Auto Scaling have no resource-level permissions "
+    "(Resource must be *); they are read-only."
+)
+
+
+def _acknowledge_controllers(stack: Stack) -> None:
+    for path, rules in _KUBECTL_FINDINGS.items():
+        for rule in rules:
+            acknowledge(child(stack, f"{_KUBECTL}/{path}"), rule, _KUBECTL_REASON)
+    acknowledge(
+        child(stack, "Controllers/LoadBalancerControllerPolicy/Resource"),
+        "AwsSolutions-IAM5[Resource::*]",
+        _DESCRIBE_REASON + " Registration is limited to the ALB's one target group.",
+    )
+    autoscaler = child(stack, "Controllers/ClusterAutoscalerPolicy/Resource")
+    acknowledge(
+        autoscaler,
+        "AwsSolutions-IAM5[Resource::*]",
+        _DESCRIBE_REASON + " Scaling calls are conditioned on the ASG tag EKS sets for this "
+        "cluster (k8s.io/cluster-autoscaler/<cluster>=owned).",
+    )
+    controllers = stack.node.find_child("Controllers")
+    assert isinstance(controllers, ClusterControllers)
+    acknowledge(
+        autoscaler,
+        f"AwsSolutions-IAM5[Resource::{controllers.nodegroup_arns}]",
+        "eks:DescribeNodegroup on this cluster's node groups only (name and id vary); it reads "
+        "the labels and taints the autoscaler needs to scale a group from its minimum.",
+    )
+
+
 def acknowledge_findings(stack: Stack, *, deletion_protection: bool) -> None:
+    _acknowledge_controllers(stack)
     for path, policies in _MANAGED_POLICIES.items():
         for policy, reason in policies.items():
             acknowledge(

@@ -1,16 +1,17 @@
 """Compute and ingress tier of one region.
 
-Creates: the EKS cluster (native AWS::EKS::Cluster with access entries, no kubectl Lambda) in
+Creates: the EKS cluster (native AWS::EKS::Cluster with access entries) in
 the application subnets, with a KMS key for Kubernetes secrets, every control-plane log type
 into a KMS-encrypted log group, the managed add-ons at pinned versions (EBS CSI through EKS Pod
 Identity, the association part of the add-on; coredns and EBS CSI only after the node groups);
 the design's managed node groups (launch templates: IMDSv2 only, encrypted gp3 root volumes;
 nodes in the app_tier security group); the fdr-admin and fdr-developer roles and their access
-entries; the internet-facing ALB (HTTPS listener with TLS 1.3 and restricted TLS 1.2, HTTP
-redirect, access logs, IP target group on the application port) and its WAFv2 web ACL with
-logging. With the edge on: the listener forwards only requests with CloudFront's secret origin
-header (and the Route 53 health checkers' health path), and Shield Advanced protects the ALB when
-``edge.shield_advanced`` is set.
+entries (Kubernetes groups); the cluster baseline through the kubectl provider (controllers,
+Istio, k8s/overlays/eks, the TargetGroupBinding: docs/cluster-baseline.md); the internet-facing
+ALB (HTTPS listener with TLS 1.3 and restricted TLS 1.2, HTTP redirect, access logs, IP target
+group on the application port) and its WAFv2 web ACL with logging. With the edge on: the
+listener forwards only requests with CloudFront's secret origin header (and the Route 53 health
+checkers' health path), and Shield Advanced protects the ALB when ``edge.shield_advanced`` is set.
 
 Publishes for the global DNS stack: SSM parameters ``/fdr/<env>/ingress/alb-dns-name`` and
 ``.../alb-hosted-zone-id`` (read across regions without CloudFormation exports), plus outputs.
@@ -35,6 +36,7 @@ from infra.config.dns import DnsConfig
 from infra.config.edge import EdgeConfig
 from infra.config.network import Ports
 from infra.constructs.cluster_access import ClusterAccess
+from infra.constructs.cluster_controllers import ChartVersions, ClusterControllers
 from infra.constructs.eks_cluster import EksCluster
 from infra.constructs.ingress import Ingress, OriginCheck
 from infra.constructs.node_groups import ManagedNodeGroups, NodeGroupSpec
@@ -111,6 +113,9 @@ class ComputeStack(RegionalStack):
             version=compute.kubernetes_version,
             vpc=vpc,
             subnets=application_subnets,
+            kubectl_subnets=vpc.select_subnets(
+                subnet_group_name=application_subnets.subnet_group_name
+            ).subnets,
             public_endpoint_cidrs=list(compute.public_endpoint_cidrs),
             secrets_key_alias=names.kms_alias("eks-secrets"),
             log_key=logs_key,
@@ -197,6 +202,27 @@ class ComputeStack(RegionalStack):
             removal_policy=removal_policy,
         )
         self.web_acl = self.waf.web_acl
+
+        charts = compute.baseline.charts
+        self.controllers = ClusterControllers(
+            self,
+            "Controllers",
+            cluster=self.cluster,
+            cluster_name=names.cluster_name(region),
+            vpc_id=vpc.vpc_id,
+            target_group_arn=self.target_group.target_group_arn,
+            application_port=ports.application,
+            versions=ChartVersions(
+                load_balancer_controller=charts["aws-load-balancer-controller"],
+                cluster_autoscaler=charts["cluster-autoscaler"],
+                metrics_server=charts["metrics-server"],
+                istio=charts["istio"],
+                autoscaler_image=compute.baseline.cluster_autoscaler_image,
+            ),
+            limits=compute.baseline.namespace_limits,
+            # Pods need nodes and DNS: charts and manifests come after both.
+            after=[*self.node_groups.node_groups.values(), *self.eks.addons_needing_nodes()],
+        )
 
         self._publish(names)
 

@@ -18,8 +18,9 @@ import pytest
 from tests.synth import ROOT
 from tools.template_diff.__main__ import main
 
-# Everything app.py reads: code, config, and the Lambda code the backup stack packages.
-PROJECT_FILES = ("app.py", "cdk.json", "cdk.context.json", "config", "infra", "lambdas")
+# Everything app.py reads: code, config, the Lambda code the backup stack packages, and the
+# cluster baseline manifests (k8s/) the compute stack applies.
+PROJECT_FILES = ("app.py", "cdk.json", "cdk.context.json", "config", "infra", "lambdas", "k8s")
 
 
 def _git(repo: Path, *args: str) -> None:
