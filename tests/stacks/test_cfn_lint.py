@@ -1,26 +1,33 @@
 """cfn-lint over every synthesized template of every environment, in the template's own region.
-Ignored warnings (each with its reason) live in .cfnlintrc.yaml."""
+Ignored warnings (each with its reason) live in .cfnlintrc.yaml.
+
+Linting is ~2 s per template and the templates exist once collection has synthesized every
+environment, so ``start`` (called from tests/conftest.py right after collection) hands them all
+to a process pool that works while the other tests run; these tests, ordered last, only collect
+the findings."""
 
 from __future__ import annotations
 
-import functools
+import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import pytest
 import yaml
 
 from tests.synth import ENVIRONMENTS, ROOT, synthesized
 
+_pool: ProcessPoolExecutor | None = None
+_findings: dict[tuple[str, str], Future[list[str]]] = {}
+
 
 def _ignored_checks() -> list[str]:
     return yaml.safe_load((ROOT / ".cfnlintrc.yaml").read_text())["ignore_checks"]
 
 
-def _lint(args: tuple[str, str, list[str]]) -> list[str]:
+def _lint(template: str, region: str, ignored: list[str]) -> list[str]:
     from cfnlint.api import ManualArgs, lint
 
-    template, region, ignored = args
     matches = lint(template, config=ManualArgs(regions=[region], ignore_checks=ignored))
     return [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in matches]
 
@@ -29,21 +36,30 @@ def _stacks() -> list[tuple[str, str]]:
     return [(env, stack) for env in ENVIRONMENTS for stack in synthesized(env).templates]
 
 
-@functools.cache
-def _all_findings() -> dict[tuple[str, str], list[str]]:
-    """Linting is ~2 s per template: lint them all at once on every core."""
+def start() -> None:
+    """Submit every template to the pool (forked now, before any test starts a server)."""
+    global _pool
+    if _pool is not None:
+        return
     ignored = _ignored_checks()
-    work = []
+    _pool = ProcessPoolExecutor(
+        max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("fork")
+    )
     for env, stack in _stacks():
         artifact = synthesized(env).manifest["artifacts"][stack]
         region = artifact["environment"].rsplit("/", 1)[1]
         path = synthesized(env).outdir / f"{stack}.template.json"
-        work.append(((env, stack), (path.read_text(), region, ignored)))
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = pool.map(_lint, [args for _, args in work])
-        return dict(zip([key for key, _ in work], results, strict=True))
+        _findings[(env, stack)] = _pool.submit(_lint, path.read_text(), region, ignored)
+
+
+def stop() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
 
 
 @pytest.mark.parametrize(("env", "stack_id"), _stacks(), ids=lambda v: v)
 def test_cfn_lint_is_clean(env: str, stack_id: str):
-    assert _all_findings()[(env, stack_id)] == []
+    start()  # when this file runs alone
+    assert _findings[(env, stack_id)].result() == []
