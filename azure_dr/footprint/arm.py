@@ -29,6 +29,9 @@ API_VERSIONS: dict[str, str] = {
     "Microsoft.ManagedIdentity/userAssignedIdentities": "2023-01-31",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials": "2023-01-31",
     "Microsoft.Authorization/roleAssignments": "2022-04-01",
+    "Microsoft.Network/applicationGateways": "2024-05-01",
+    "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies": "2024-05-01",
+    "Microsoft.Network/publicIPAddresses": "2024-05-01",
 }
 
 

@@ -81,14 +81,18 @@ class SubnetMasks(StrictModel):
     """Delegated to PostgreSQL Flexible Server (private access); Azure requires at least /28."""
     private_endpoints: int = Field(ge=16, le=28)
     """Private endpoints of Key Vault and Blob Storage."""
+    appgw: int | None = Field(default=None, ge=16, le=26)
+    """Application Gateway v2 (DR ingress; needed when ``azure.ingress.enabled``). Allocated
+    last, so adding it never moves the other subnets; Microsoft recommends /24 (at least /26)."""
 
     def in_allocation_order(self) -> list[tuple[str, int]]:
-        return [
+        order = [
             ("aks_system", self.aks_system),
             ("aks_user", self.aks_user),
             ("postgres", self.postgres),
             ("private_endpoints", self.private_endpoints),
         ]
+        return order + ([("appgw", self.appgw)] if self.appgw is not None else [])
 
 
 class NodePool(StrictModel):
@@ -219,6 +223,64 @@ class KeyVaultConfig(StrictModel):
     """Soft-delete retention of deleted vault objects (purge protection is always on)."""
 
 
+class Autoscale(StrictModel):
+    min_capacity: int = Field(ge=0, le=125)
+    """Instances always running (2 or more keeps the gateway in two zones)."""
+    max_capacity: int = Field(ge=2, le=125)
+    """Autoscaling upper bound during a failover."""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"min_capacity {self.min_capacity} exceeds max_capacity {self.max_capacity}"
+            )
+        return self
+
+
+class IngressConfig(StrictModel):
+    """DR ingress: Application Gateway v2 with WAF in front of the AKS ingress."""
+
+    enabled: bool = False
+    """Create the gateway (and, once ``public_ip`` is set, the Azure level of the DNS chain)."""
+    autoscale: Autoscale = Autoscale(min_capacity=2, max_capacity=10)
+    """Gateway instances (WAF_v2 autoscaling)."""
+    waf_mode: Literal["Prevention", "Detection"] = "Prevention"
+    """Prevention blocks matching requests; Detection only logs them (tuning period)."""
+    certificate_secret: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9-]{1,127}$")
+    """Name of the listener certificate in the footprint's Key Vault (imported as a certificate,
+    so its secret holds the PFX). The gateway reads the versionless secret id with its own
+    identity, so a renewed certificate is picked up without a deployment."""
+    backend_ip: ipaddress.IPv4Address | None = None
+    """Private IP of the AKS ingress controller's internal load balancer (in the aks_user subnet)."""
+    backend_host: str | None = Field(default=None, pattern=r"^[a-z0-9.-]{1,253}$")
+    """Host name sent to the backend and checked on its certificate (the application's name)."""
+    health_path: str = Field(default="/healthz", pattern=r"^/\S*$", max_length=255)
+    """Path of the gateway's backend probe and of Route 53's health check of the gateway."""
+    public_ip: ipaddress.IPv4Address | None = None
+    """The gateway's public IP (``python -m azure_dr outputs``: appGatewayPublicIp), filled after
+    the first ``sync``: the DNS stack adds the Azure level of the failover chain once it is set."""
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> Self:
+        if self.enabled:
+            missing = [
+                k for k in ("certificate_secret", "backend_ip", "backend_host")
+                if getattr(self, k) is None
+            ]  # fmt: skip
+            if missing:
+                raise ValueError(
+                    f"enabled: true needs {', '.join(missing)}: the gateway would have no "
+                    "certificate or backend"
+                )
+        elif self.public_ip is not None:
+            raise ValueError(
+                "public_ip is set while enabled is false: DNS would send traffic to a gateway "
+                "that the footprint does not create"
+            )
+        return self
+
+
 class AzureConfig(StrictModel):
     vnet_cidr: ipaddress.IPv4Network
     """Address space of the Azure DR VNet; reserved so that it never overlaps an AWS VPC."""
@@ -244,6 +306,8 @@ class AzureConfig(StrictModel):
     """Entra groups given roles on the footprint (cluster administrators)."""
     identity: IdentityConfig
     """Keyless identities of workloads outside Azure (the AWS-side object replicator)."""
+    ingress: IngressConfig = IngressConfig()
+    """DR ingress (Application Gateway v2 + WAF) and the Azure level of the DNS failover."""
 
     def subnets(self) -> dict[str, ipaddress.IPv4Network]:
         """Subnet of each tier. Raises ValueError when the layout does not fit the VNet."""
@@ -254,19 +318,27 @@ class AzureConfig(StrictModel):
             size = 2 ** (32 - mask)
             cursor = -(-cursor // size) * size  # round up to the block boundary
             if cursor + size - 1 > end:
-                m = self.subnet_masks
-                raise ValueError(
-                    f"subnet_masks: /{m.aks_system} aks_system, /{m.aks_user} aks_user, "
-                    f"/{m.postgres} postgres and /{m.private_endpoints} private_endpoints "
-                    f"do not fit vnet_cidr {self.vnet_cidr}"
-                )
+                layout = ", ".join(f"/{m} {t}" for t, m in self.subnet_masks.in_allocation_order())
+                raise ValueError(f"subnet_masks: {layout} do not fit vnet_cidr {self.vnet_cidr}")
             plan[tier] = ipaddress.IPv4Network((cursor, mask))
             cursor += size
         return plan
 
     @model_validator(mode="after")
     def _layout(self) -> Self:
-        self.subnets()
+        subnets = self.subnets()
+        if self.ingress.enabled:
+            if "appgw" not in subnets:
+                raise ValueError(
+                    "ingress.enabled: true needs subnet_masks.appgw: Application Gateway "
+                    "requires a subnet of its own"
+                )
+            backend = self.ingress.backend_ip
+            if backend is not None and backend not in subnets["aks_user"]:
+                raise ValueError(
+                    f"ingress.backend_ip: {backend} is not in the aks_user subnet "
+                    f"{subnets['aks_user']}, where the AKS ingress load balancer lives"
+                )
         named = [
             ("vnet_cidr", self.vnet_cidr),
             ("aks.service_cidr", self.aks.service_cidr),
