@@ -33,7 +33,7 @@ from infra.replication_settings import replication_settings
 from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
-from infra.stacks.dns import DNS_HOME_REGION, DnsStack
+from infra.stacks.dns import DNS_HOME_REGION, DnsStack, DrIngress
 from infra.stacks.monitoring import MonitoringStack
 from infra.stacks.network import NetworkStack
 from infra.stacks.recovery_actions import (
@@ -294,6 +294,17 @@ class StackFactory:
         monitoring.add_stack_dependency(compute)
         return monitoring
 
+    def _dr_ingress(self) -> DrIngress | None:
+        """The Azure level of the failover chain, once the gateway's public IP is in config."""
+        ingress = self.config.azure.ingress
+        if not ingress.enabled or ingress.public_ip is None:
+            return None
+        return DrIngress(
+            public_ip=str(ingress.public_ip),
+            port=self.config.network.ports.https,
+            health_path=ingress.health_path,
+        )
+
     def dns(
         self,
         ingress: dict[str, ComputeStack],
@@ -316,6 +327,7 @@ class StackFactory:
             https_port=self.config.network.ports.https,
             names=self.names,
             removal_policy=self.removal_policy,
+            dr_ingress=self._dr_ingress(),
         )
         dns_nag.acknowledge_findings(dns)
         for region in self.config.dns.ingress_regions(region_roles):

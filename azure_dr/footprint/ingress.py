@@ -37,7 +37,6 @@ PUBLIC_IP_TYPE = "Microsoft.Network/publicIPAddresses"
 # TLS 1.2 and 1.3 enabled, the stricter cipher list.
 TLS_POLICY = "AppGwSslPolicy20220101S"
 MANAGED_RULE_SET = ("Microsoft_DefaultRuleSet", "2.1")
-LISTENER_PORT = 443
 PROBE_INTERVAL_SECONDS = 30
 PROBE_TIMEOUT_SECONDS = 30
 PROBE_UNHEALTHY_THRESHOLD = 3
@@ -89,7 +88,7 @@ def ingress(
         "frontendIPConfigurations": [
             {"name": "public", "properties": {"publicIPAddress": {"id": ip_id}}}
         ],
-        "frontendPorts": [{"name": "https", "properties": {"port": LISTENER_PORT}}],
+        "frontendPorts": [{"name": "https", "properties": {"port": https_port}}],
         "sslCertificates": [{"name": "application", "properties": {"keyVaultSecretId": secret_id}}],
         "httpListeners": [
             {

@@ -106,6 +106,10 @@ class NodePool(StrictModel):
     """Node labels, the same as the EKS node group's so that workloads schedule unchanged."""
     taints: list[Taint] = Field(default_factory=list)
     """Node taints, the same as the EKS node group's."""
+    failover_min_count: int | None = Field(default=None, ge=0, le=1000)
+    """Autoscaler minimum (and node count) ``python -m azure_dr failover`` sets, so that the
+    nodes exist before traffic arrives; the autoscaler still grows to max_count. Default: max_count
+    (the whole DR capacity at once); ``failback`` returns to min_count."""
 
     @model_validator(mode="after")
     def _bounds(self) -> Self:
@@ -114,7 +118,18 @@ class NodePool(StrictModel):
                 f"min_count {self.min_count} exceeds max_count {self.max_count}: "
                 "the autoscaler could never satisfy the pool"
             )
+        dr = self.failover_min_count
+        if dr is not None and not self.min_count <= dr <= self.max_count:
+            raise ValueError(
+                f"failover_min_count {dr} must lie between min_count {self.min_count} and "
+                f"max_count {self.max_count}"
+            )
         return self
+
+    @property
+    def dr_count(self) -> int:
+        """The pool's size during a failover."""
+        return self.max_count if self.failover_min_count is None else self.failover_min_count
 
 
 class AksConfig(StrictModel):
@@ -252,7 +267,7 @@ class IngressConfig(StrictModel):
     so its secret holds the PFX). The gateway reads the versionless secret id with its own
     identity, so a renewed certificate is picked up without a deployment."""
     backend_ip: ipaddress.IPv4Address | None = None
-    """Private IP of the AKS ingress controller's internal load balancer (in the aks_user subnet)."""
+    """Private IP of the AKS ingress controller's internal load balancer (aks_user subnet)."""
     backend_host: str | None = Field(default=None, pattern=r"^[a-z0-9.-]{1,253}$")
     """Host name sent to the backend and checked on its certificate (the application's name)."""
     health_path: str = Field(default="/healthz", pattern=r"^/\S*$", max_length=255)
