@@ -236,8 +236,12 @@ class FakeArm:
             profile.update(props)
         props = {k: v for k, v in profile.items() if k != "name"}
         self.agent_pool_puts += method == "PUT"
-        pool = {"id": path, "name": name, "type": "Microsoft.ContainerService/managedClusters/"
-                "agentPools", "properties": {**props, "provisioningState": "Succeeded"}}  # fmt: skip
+        pool = {
+            "id": path,
+            "name": name,
+            "type": "Microsoft.ContainerService/managedClusters/agentPools",
+            "properties": {**props, "provisioningState": "Succeeded"},
+        }
         return 200, {}, pool
 
     def _deployment(

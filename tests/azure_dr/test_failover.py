@@ -88,9 +88,13 @@ def aws(monkeypatch) -> Iterator[dict[str, Any]]:
         for region in REGIONS:
             alb = client.create_health_check(
                 CallerReference=f"alb-{region}",
-                HealthCheckConfig={"Type": "HTTPS", "FullyQualifiedDomainName":
-                                   f"alb.{region}.example", "Port": 443, "ResourcePath": "/healthz"},
-            )["HealthCheck"]["Id"]  # fmt: skip
+                HealthCheckConfig={
+                    "Type": "HTTPS",
+                    "FullyQualifiedDomainName": f"alb.{region}.example",
+                    "Port": 443,
+                    "ResourcePath": "/healthz",
+                },
+            )["HealthCheck"]["Id"]
             ids[alb] = region
             gate = client.create_health_check(
                 CallerReference=f"gate-{region}",

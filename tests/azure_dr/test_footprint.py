@@ -220,7 +220,9 @@ def test_nsgs_mirror_the_security_group_matrix(env):
             if p["direction"] == "Inbound" and p["access"] == "Allow":
                 public = p.get("sourceAddressPrefix") in ("*", "Internet", "0.0.0.0/0")
                 assert not public or (tier, rule["name"], p["destinationPortRange"]) == (
-                    "appgw", "AllowHttpsFromInternet", str(ports.https)
+                    "appgw",
+                    "AllowHttpsFromInternet",
+                    str(ports.https),
                 )
 
 
