@@ -37,6 +37,11 @@ def _container_factory(outputs: Callable[[], dict[str, Any]], credential: Any) -
     return factory
 
 
+def failover_names(config: EnvironmentConfig) -> Names:
+    """The names the DNS stack tags its health checks with (``infra/stack_factory.py``)."""
+    return Names(config.project, config.name)
+
+
 def configured_mode(config: EnvironmentConfig) -> str:
     """dump or continuous: the database half's setting once it exists (``azure.database.mode``),
     dump until then (the mode that is always available)."""
@@ -68,7 +73,7 @@ def run_failover(
     database = seams.get("database")
     ctx = command.Context(
         config=config,
-        names=Names(config.project, config.name),
+        names=failover_names(config),
         route53=Route53(
             seams.get("route53") or boto3.client("route53", region_name=ROUTE53_REGION)
         ),

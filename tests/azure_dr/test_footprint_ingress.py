@@ -142,6 +142,10 @@ def test_disabled_ingress_adds_nothing(tmp_path: Path):
             "public_ip is set while enabled is false",
         ),
         (lambda c: c["azure"]["ingress"].update(waf_mode="Off"), "waf_mode"),
+        (
+            lambda c: c["azure"]["aks"]["user_pools"]["application"].update(failover_min_count=30),
+            "failover_min_count 30 must lie between min_count 2 and max_count 20",
+        ),
     ],
 )
 def test_bad_ingress_configuration(tmp_path: Path, mutate, expected: str):
