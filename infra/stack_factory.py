@@ -303,6 +303,7 @@ class StackFactory:
             public_ip=str(ingress.public_ip),
             port=self.config.network.ports.https,
             health_path=ingress.health_path,
+            ttl_seconds=ingress.dns_ttl_seconds,
         )
 
     def dns(

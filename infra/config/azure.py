@@ -272,6 +272,9 @@ class IngressConfig(StrictModel):
     """Host name sent to the backend and checked on its certificate (the application's name)."""
     health_path: str = Field(default="/healthz", pattern=r"^/\S*$", max_length=255)
     """Path of the gateway's backend probe and of Route 53's health check of the gateway."""
+    dns_ttl_seconds: int = Field(default=60, ge=10, le=300)
+    """TTL of the Azure A record in the DNS chain (alias records to ALBs have none of their own):
+    how long resolvers keep sending users to Azure after failback."""
     public_ip: ipaddress.IPv4Address | None = None
     """The gateway's public IP (``python -m azure_dr outputs``: appGatewayPublicIp), filled after
     the first ``sync``: the DNS stack adds the Azure level of the failover chain once it is set."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import RemovalPolicy, Tags
+from aws_cdk import Duration, RemovalPolicy, Tags
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
@@ -52,6 +52,7 @@ class DrIngress:
     public_ip: str
     port: int
     health_path: str
+    ttl_seconds: int
 
 
 @jsii.implements(route53.IAliasRecordTarget)
@@ -301,6 +302,7 @@ class DnsStack(RegionalStack):
             zone=self.zone,
             record_name=inner_name,
             target=route53.RecordTarget.from_ip_addresses(azure.public_ip),
+            ttl=Duration.seconds(azure.ttl_seconds),  # CDK's default is 30 minutes
             failover=route53.Failover.SECONDARY,
             set_identifier="secondary-azure",
             health_check=self.azure_health_check.health_check,

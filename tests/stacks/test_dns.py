@@ -405,6 +405,7 @@ def test_production_fails_over_us_east_1_then_us_west_2_then_azure(
     assert _alias_region(template, inner["PRIMARY"]) == "us-west-2"
     azure = inner["SECONDARY"]["Properties"]
     assert azure["ResourceRecords"] == [str(ingress.public_ip)] and azure["Type"] == "A"
+    assert azure["TTL"] == str(ingress.dns_ttl_seconds)
     # Each AWS level is gated: a CALCULATED check over that region's ALB check, threshold 1.
     for record, region in ((outer["PRIMARY"], "us-east-1"), (inner["PRIMARY"], "us-west-2")):
         gate_ref = record["Properties"]["HealthCheckId"]
