@@ -1,5 +1,6 @@
 """``python -m azure_dr {template,plan,sync,outputs}``: the Azure DR footprint, like cdk diff;
-``replicate objects`` and ``status``: the data flow into it (``azure_dr/replication.py``).
+``replicate objects`` and ``status``: the data flow into it (``azure_dr/replication.py``);
+``failover`` and ``failback``: production to Azure and back (``azure_dr/failover/``).
 
 Exit codes: 0 success (plan: nothing would change; status: within the RPO), 2 plan: changes
 pending (status: beyond the RPO), 1 any failure (one line on stderr).
@@ -33,12 +34,27 @@ EXIT_OK, EXIT_FAILED, EXIT_CHANGES = 0, 1, 2
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m azure_dr", description=__doc__.split("\n")[0])
     p.add_argument(
-        "command", choices=["template", "plan", "sync", "outputs", "replicate", "status"]
-    )
+        "command",
+        choices=[
+            "template", "plan", "sync", "outputs", "replicate", "status", "failover", "failback",
+        ],
+    )  # fmt: skip
     p.add_argument("what", nargs="?", choices=["objects"], help="replicate: the data set")
     p.add_argument("--env", default="development", help="config/<env>.yaml (default development)")
     p.add_argument("--subscription", help="Azure subscription id (default: azure.subscription_id)")
-    p.add_argument("--yes", action="store_true", help="sync without asking (CI)")
+    p.add_argument("--yes", action="store_true", help="sync/failover without asking (CI)")
+    p.add_argument("--dry-run", action="store_true", help="failover/failback: plan, change nothing")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="failover: even when Route 53 reports AWS healthy, and restore into a non-empty "
+        "database; failback: even when AWS is unhealthy",
+    )
+    p.add_argument(
+        "--dump-container",
+        default="backups",
+        help="failover: blob container of the database dumps and the failover marker",
+    )
     p.add_argument("--timeout", type=float, default=3600, help="seconds to wait for a deployment")
     p.add_argument("--output", choices=["text", "json"], default="text")
     p.add_argument("--cloud", choices=sorted(CLOUDS), default=DEFAULT_CLOUD)
@@ -59,9 +75,12 @@ def main(
     stderr: TextIO | None = None,
     config_dir: Path = CONFIG_DIR,
     aws_session: Any | None = None,
+    seams: Mapping[str, Any] | None = None,
 ) -> int:
     """``credential`` and ``transport`` (ClientOptions overrides: polling_interval, retry_total,
-    retry_backoff_factor, progress_every) let tests and embedders replace the defaults."""
+    retry_backoff_factor, progress_every) let tests and embedders replace the defaults;
+    ``seams`` the failover's (``azure_dr/failover/wiring.py``: route53, database, container,
+    clock, mode)."""
     out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
     args = parser().parse_args(argv)
     try:
@@ -99,7 +118,15 @@ def main(
         **overrides,
     )
     try:
-        session = ArmSession(footprint, credential or default_credential(cloud, environ), options)
+        token = credential or default_credential(cloud, environ)
+        session = ArmSession(footprint, token, options)
+        if args.command in ("failover", "failback"):
+            from azure_dr.failover.wiring import run_failover
+
+            return run_failover(
+                args, config, session, footprint, token, environ, seams or {}, out, err,
+                confirm=lambda: _confirm(inp, err),
+            )  # fmt: skip
         return _run(args, session, footprint, environ, inp, out, err, progress_every)
     except KeyboardInterrupt:
         print("error: interrupted; a running deployment continues in Azure", file=err)

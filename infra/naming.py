@@ -17,6 +17,15 @@ class Names:
     def resource(self, *parts: str) -> str:
         return "-".join((self.project, self.env, *parts))
 
+    def alb_health_check(self, region: str) -> str:
+        """Name tag of the Route 53 health check of a region's ALB."""
+        return self.resource("alb", region)
+
+    def dr_gate(self, region: str) -> str:
+        """Name tag of the CALCULATED health check that gates a region's failover record:
+        ``python -m azure_dr failover`` finds it by this tag and closes it."""
+        return self.resource("dr-gate", region)
+
     def kms_alias(self, purpose: str) -> str:
         """``alias/fdr-<env>-<purpose>``: the same alias in every region, so another region can
         address a key by an ARN it can compute (no cross-region export)."""

@@ -38,7 +38,7 @@ from infra.replication_settings import replication_settings
 from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
-from infra.stacks.dns import DNS_HOME_REGION, DnsStack
+from infra.stacks.dns import DNS_HOME_REGION, DnsStack, DrIngress
 from infra.stacks.edge import EDGE_HOME_REGION, EdgeStack
 from infra.stacks.link import LinkStack
 from infra.stacks.monitoring import MonitoringStack
@@ -407,6 +407,18 @@ class StackFactory:
         stack.add_stack_dependency(monitoring)
         return stack
 
+    def _dr_ingress(self) -> DrIngress | None:
+        """The Azure level of the failover chain, once the gateway's public IP is in config."""
+        ingress = self.config.azure.ingress
+        if not ingress.enabled or ingress.public_ip is None:
+            return None
+        return DrIngress(
+            public_ip=str(ingress.public_ip),
+            port=self.config.network.ports.https,
+            health_path=ingress.health_path,
+            ttl_seconds=ingress.dns_ttl_seconds,
+        )
+
     def dns(
         self,
         ingress: dict[str, ComputeStack],
@@ -433,6 +445,7 @@ class StackFactory:
             failover_record=self.config.failover_record,
             distribution=edge.distribution if edge else None,
             shield_advanced=self.config.edge.enabled and self.config.edge.shield_advanced,
+            dr_ingress=self._dr_ingress(),
         )
         dns_nag.acknowledge_findings(dns)
         if edge is not None:

@@ -1,24 +1,36 @@
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import pytest
 
-from tests.stacks import test_cfn_lint
 from tests.synth import SynthesizedEnvironment, synthesized
+
+CFN_LINT = "tests.stacks.test_cfn_lint"
+
+
+def _cfn_lint() -> Any:
+    """The cfn-lint test module when this session collected it (importing it synthesizes)."""
+    return sys.modules.get(CFN_LINT)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # cfn-lint runs in a background pool from the end of collection on; its tests only wait for
     # the results, so they go last.
-    items.sort(key=lambda item: item.module is test_cfn_lint)
+    items.sort(key=lambda item: item.module is not None and item.module.__name__ == CFN_LINT)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if any(item.module is test_cfn_lint for item in session.items):
-        test_cfn_lint.start()
+    module = _cfn_lint()
+    if module is not None and any(item.module is module for item in session.items):
+        module.start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    test_cfn_lint.stop()
+    module = _cfn_lint()
+    if module is not None:
+        module.stop()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,8 @@ diagnostics) with Container insights' data collection rule and association; Post
 Flexible Server (private access, TLS 1.2+); geo-redundant storage account with one container
 per S3 bucket and the S3 lifecycle; Key Vault (RBAC, purge protection); private endpoints and
 private DNS zones; role assignments (cluster admin groups, the CSI identity on the vault); the
-AWS replicator's user-assigned identity with its federated credential and blob role. The
+AWS replicator's user-assigned identity with its federated credential and blob role; when
+``azure.ingress.enabled``, the DR ingress (Application Gateway v2 + WAF, ``ingress.py``). The
 PostgreSQL admin password is a secure parameter, never a template value.
 """
 
@@ -29,6 +30,7 @@ from azure_dr.footprint.cluster import (
 )
 from azure_dr.footprint.database import PASSWORD_PARAMETER, SERVER_TYPE, postgres
 from azure_dr.footprint.identity import identity_outputs, replicator_identity
+from azure_dr.footprint.ingress import ingress, ingress_outputs
 from azure_dr.footprint.monitoring import container_insights
 from azure_dr.footprint.names import AzureNames
 from azure_dr.footprint.network import network_resources, nsg_rules
@@ -166,6 +168,12 @@ def build_footprint(
         *replicator_identity(names, az.identity.replicator, account_id=account_id,
                              location=az.location, tags=tags),
     ]  # fmt: skip
+    if az.ingress.enabled:
+        resources += ingress(
+            names, az.ingress, vault_id=vault_id,
+            workspace_id=resource_id(WORKSPACE_TYPE, names.workspace),
+            https_port=ports.https, zones=zones, location=az.location, tags=tags,
+        )  # fmt: skip
     template = {
         "$schema": SCHEMA,
         "contentVersion": "1.0.0.0",
@@ -178,7 +186,11 @@ def build_footprint(
             **key_parameters(tunnel_list),
         },
         "resources": resources,
-        "outputs": {**_outputs(names), **(vpn_outputs(names) if link.enabled else {})},
+        "outputs": {
+            **_outputs(names),
+            **(vpn_outputs(names) if link.enabled else {}),
+            **(ingress_outputs(names) if az.ingress.enabled else {}),
+        },
     }
     vault = evaluate_resource_id(vault_id, subscription, az.resource_group)
     return Footprint(

@@ -37,6 +37,8 @@ API_VERSIONS: dict[str, str] = {
     "Microsoft.Authorization/roleAssignments": "2022-04-01",
     "Microsoft.KubernetesConfiguration/extensions": "2024-11-01",
     "Microsoft.KubernetesConfiguration/fluxConfigurations": "2025-04-01",
+    "Microsoft.Network/applicationGateways": "2024-05-01",
+    "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies": "2024-05-01",
 }
 
 

@@ -70,6 +70,27 @@ class AzureNames:
         # Microsoft's onboarding name, MSCI-<region>-<cluster>, cut at the 64-character limit.
         return f"MSCI-{location}-{self.cluster}"[:64]
 
+    @property
+    def app_gateway(self) -> str:
+        return self._name("appgw")
+
+    @property
+    def app_gateway_identity(self) -> str:
+        return self._name("appgw", "id")
+
+    @property
+    def app_gateway_ip(self) -> str:
+        return self._name("appgw", "ip")
+
+    @property
+    def app_gateway_dns_label(self) -> str:
+        # <label>.<region>.cloudapp.azure.com: regional namespace, so the hash keeps it unique.
+        return f"{self._name('appgw')[:50]}-{self._suffix}"
+
+    @property
+    def waf_policy(self) -> str:
+        return self._name("waf")
+
     def private_endpoint(self, target: str) -> str:
         return self._name("pe", target)
 

@@ -106,12 +106,30 @@ def nsg_rules(
         deny_vnet_in,
         _rule("DenyAllOutbound", DENY_PRIORITY, "Outbound", access="Deny", protocol="*"),
     ]
-    return {
+    rules = {
         "aks_system": app_tier,
         "aks_user": app_tier,
         "postgres": db_tier,
         "private_endpoints": endpoints,
     }
+    if "appgw" in subnets:
+        # The gateway reaches the AKS ingress load balancer over HTTPS (user pools only).
+        rules["aks_user"] = [
+            *app_tier[:-1],
+            _rule("AllowHttpsFromAppGateway", 140, "Inbound", source=str(subnets["appgw"]),
+                  port=https_port),
+            deny_vnet_in,
+        ]  # fmt: skip
+        # What Application Gateway v2 requires: GatewayManager on 65200-65535 (infrastructure
+        # health) and the Azure load balancer; plus HTTPS from the internet, nothing else.
+        rules["appgw"] = [
+            _rule("AllowGatewayManager", 100, "Inbound", source="GatewayManager",
+                  port="65200-65535"),
+            _rule("AllowAzureLoadBalancer", 110, "Inbound", protocol="*",
+                  source="AzureLoadBalancer"),
+            _rule("AllowHttpsFromInternet", 120, "Inbound", source="Internet", port=https_port),
+        ]  # fmt: skip
+    return rules
 
 
 def network_resources(

@@ -84,14 +84,18 @@ class SubnetMasks(StrictModel):
     gateway: int = Field(default=27, ge=16, le=27)
     """GatewaySubnet of the VPN gateway (Azure asks for /27 or larger); allocated after the
     others and created only when the cross-cloud link is on (``link.enabled``)."""
+    appgw: int | None = Field(default=None, ge=16, le=26)
+    """Application Gateway v2 (DR ingress; needed when ``azure.ingress.enabled``). Allocated
+    last, so adding it never moves the other subnets; Microsoft recommends /24 (at least /26)."""
 
     def in_allocation_order(self) -> list[tuple[str, int]]:
-        return [
+        order = [
             ("aks_system", self.aks_system),
             ("aks_user", self.aks_user),
             ("postgres", self.postgres),
             ("private_endpoints", self.private_endpoints),
         ]
+        return order + ([("appgw", self.appgw)] if self.appgw is not None else [])
 
 
 class NodePool(StrictModel):
@@ -105,6 +109,10 @@ class NodePool(StrictModel):
     """Node labels, the same as the EKS node group's so that workloads schedule unchanged."""
     taints: list[Taint] = Field(default_factory=list)
     """Node taints, the same as the EKS node group's."""
+    failover_min_count: int | None = Field(default=None, ge=0, le=1000)
+    """Autoscaler minimum (and node count) ``python -m azure_dr failover`` sets, so that the
+    nodes exist before traffic arrives; the autoscaler still grows to max_count. Default: max_count
+    (the whole DR capacity at once); ``failback`` returns to min_count."""
 
     @model_validator(mode="after")
     def _bounds(self) -> Self:
@@ -113,7 +121,18 @@ class NodePool(StrictModel):
                 f"min_count {self.min_count} exceeds max_count {self.max_count}: "
                 "the autoscaler could never satisfy the pool"
             )
+        dr = self.failover_min_count
+        if dr is not None and not self.min_count <= dr <= self.max_count:
+            raise ValueError(
+                f"failover_min_count {dr} must lie between min_count {self.min_count} and "
+                f"max_count {self.max_count}"
+            )
         return self
+
+    @property
+    def dr_count(self) -> int:
+        """The pool's size during a failover."""
+        return self.max_count if self.failover_min_count is None else self.failover_min_count
 
 
 class BaselineSource(StrictModel):
@@ -238,6 +257,67 @@ class KeyVaultConfig(StrictModel):
     """Soft-delete retention of deleted vault objects (purge protection is always on)."""
 
 
+class Autoscale(StrictModel):
+    min_capacity: int = Field(ge=0, le=125)
+    """Instances always running (2 or more keeps the gateway in two zones)."""
+    max_capacity: int = Field(ge=2, le=125)
+    """Autoscaling upper bound during a failover."""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"min_capacity {self.min_capacity} exceeds max_capacity {self.max_capacity}"
+            )
+        return self
+
+
+class IngressConfig(StrictModel):
+    """DR ingress: Application Gateway v2 with WAF in front of the AKS ingress."""
+
+    enabled: bool = False
+    """Create the gateway (and, once ``public_ip`` is set, the Azure level of the DNS chain)."""
+    autoscale: Autoscale = Autoscale(min_capacity=2, max_capacity=10)
+    """Gateway instances (WAF_v2 autoscaling)."""
+    waf_mode: Literal["Prevention", "Detection"] = "Prevention"
+    """Prevention blocks matching requests; Detection only logs them (tuning period)."""
+    certificate_secret: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9-]{1,127}$")
+    """Name of the listener certificate in the footprint's Key Vault (imported as a certificate,
+    so its secret holds the PFX). The gateway reads the versionless secret id with its own
+    identity, so a renewed certificate is picked up without a deployment."""
+    backend_ip: ipaddress.IPv4Address | None = None
+    """Private IP of the AKS ingress controller's internal load balancer (aks_user subnet)."""
+    backend_host: str | None = Field(default=None, pattern=r"^[a-z0-9.-]{1,253}$")
+    """Host name sent to the backend and checked on its certificate (the application's name)."""
+    health_path: str = Field(default="/healthz", pattern=r"^/\S*$", max_length=255)
+    """Path of the gateway's backend probe and of Route 53's health check of the gateway."""
+    dns_ttl_seconds: int = Field(default=60, ge=10, le=300)
+    """TTL of the Azure A record in the DNS chain (alias records to ALBs have none of their own):
+    how long resolvers keep sending users to Azure after failback."""
+    public_ip: ipaddress.IPv4Address | None = None
+    """The gateway's public IP (``python -m azure_dr outputs``: appGatewayPublicIp), filled after
+    the first ``sync``: the DNS stack adds the Azure level of the failover chain once it is set."""
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> Self:
+        if self.enabled:
+            missing = [
+                k for k in ("certificate_secret", "backend_ip", "backend_host")
+                if getattr(self, k) is None
+            ]  # fmt: skip
+            if missing:
+                raise ValueError(
+                    f"enabled: true needs {', '.join(missing)}: the gateway would have no "
+                    "certificate or backend"
+                )
+        elif self.public_ip is not None:
+            raise ValueError(
+                "public_ip is set while enabled is false: DNS would send traffic to a gateway "
+                "that the footprint does not create"
+            )
+        return self
+
+
 class AzureConfig(StrictModel):
     vnet_cidr: ipaddress.IPv4Network
     """Address space of the Azure DR VNet; reserved so that it never overlaps an AWS VPC."""
@@ -263,6 +343,8 @@ class AzureConfig(StrictModel):
     """Entra groups given roles on the footprint (cluster administrators)."""
     identity: IdentityConfig
     """Keyless identities of workloads outside Azure (the AWS-side object replicator)."""
+    ingress: IngressConfig = IngressConfig()
+    """DR ingress (Application Gateway v2 + WAF) and the Azure level of the DNS failover."""
 
     def subnets(self) -> dict[str, ipaddress.IPv4Network]:
         """Subnet of each tier. Raises ValueError when the layout does not fit the VNet."""
@@ -273,12 +355,8 @@ class AzureConfig(StrictModel):
             size = 2 ** (32 - mask)
             cursor = -(-cursor // size) * size  # round up to the block boundary
             if cursor + size - 1 > end:
-                m = self.subnet_masks
-                raise ValueError(
-                    f"subnet_masks: /{m.aks_system} aks_system, /{m.aks_user} aks_user, "
-                    f"/{m.postgres} postgres and /{m.private_endpoints} private_endpoints "
-                    f"do not fit vnet_cidr {self.vnet_cidr}"
-                )
+                layout = ", ".join(f"/{m} {t}" for t, m in self.subnet_masks.in_allocation_order())
+                raise ValueError(f"subnet_masks: {layout} do not fit vnet_cidr {self.vnet_cidr}")
             plan[tier] = ipaddress.IPv4Network((cursor, mask))
             cursor += size
         return plan
@@ -297,8 +375,20 @@ class AzureConfig(StrictModel):
 
     @model_validator(mode="after")
     def _layout(self) -> Self:
-        self.subnets()
+        subnets = self.subnets()
         self.gateway_subnet()
+        if self.ingress.enabled:
+            if "appgw" not in subnets:
+                raise ValueError(
+                    "ingress.enabled: true needs subnet_masks.appgw: Application Gateway "
+                    "requires a subnet of its own"
+                )
+            backend = self.ingress.backend_ip
+            if backend is not None and backend not in subnets["aks_user"]:
+                raise ValueError(
+                    f"ingress.backend_ip: {backend} is not in the aks_user subnet "
+                    f"{subnets['aks_user']}, where the AKS ingress load balancer lives"
+                )
         named = [
             ("vnet_cidr", self.vnet_cidr),
             ("aks.service_cidr", self.aks.service_cidr),

@@ -1,4 +1,5 @@
-"""A Route 53 HTTPS health check of one endpoint and the CloudWatch alarm on its status.
+"""A Route 53 HTTPS health check of one endpoint and the CloudWatch alarm on its status
+(``ip_address`` set: the checkers connect to that address and send ``fqdn`` as SNI and Host).
 
 Route 53 HTTPS checkers negotiate TLS 1.0-1.2 only: the endpoint's listener must offer TLS 1.2
 (the config rejects a TLS 1.3-only ``ingress.tls_policy``; ``infra/config/tls.py`` holds what each
@@ -33,6 +34,7 @@ class AlarmedHealthCheck(Construct):
         checker_regions: list[str],
         alarm_evaluation_periods: int,
         alarm_topic: sns.ITopic,
+        ip_address: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.health_check = route53.HealthCheck(
@@ -40,6 +42,7 @@ class AlarmedHealthCheck(Construct):
             "HealthCheck",
             type=route53.HealthCheckType.HTTPS,
             fqdn=fqdn,
+            ip_address=ip_address,
             port=port,
             resource_path=path,
             enable_sni=True,

@@ -17,10 +17,11 @@ The ALB names are read from each region's SSM parameters by SDK calls at deploy 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Tags
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
@@ -66,6 +67,36 @@ def _pascal(region: str) -> str:
     return "".join(part.capitalize() for part in region.split("-"))
 
 
+@dataclass(frozen=True)
+class DrIngress:
+    """The Azure DR ingress as DNS sees it (config ``azure.ingress``, its public IP filled in
+    from ``python -m azure_dr outputs``): the third level of the failover chain."""
+
+    public_ip: str
+    port: int
+    health_path: str
+    ttl_seconds: int
+
+
+@jsii.implements(route53.IAliasRecordTarget)
+class _RecordAlias:
+    """Alias to another record of the zone that answers only while that record set has a
+    healthy member (EvaluateTargetHealth; CDK's Route53RecordTarget cannot set it)."""
+
+    def __init__(self, name: str, zone: route53.IHostedZone) -> None:
+        self._name = name
+        self._zone = zone
+
+    def bind(
+        self, _record: route53.IRecordSet, _zone: route53.IHostedZone | None = None
+    ) -> route53.AliasRecordTargetConfig:
+        return route53.AliasRecordTargetConfig(
+            dns_name=f"{self._name}.",
+            hosted_zone_id=self._zone.hosted_zone_id,
+            evaluate_target_health=True,
+        )
+
+
 class DnsStack(RegionalStack):
     def __init__(
         self,
@@ -80,9 +111,11 @@ class DnsStack(RegionalStack):
         failover_record: str,
         distribution: cloudfront.IDistribution | None = None,
         shield_advanced: bool = False,
+        dr_ingress: DrIngress | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, availability_zones=[], **kwargs)
+        self.names = names
         self.logs_key = LogsEncryptionKey(
             self, "LogsKey", alias=names.kms_alias("dns-logs"), removal_policy=removal_policy
         ).key
@@ -148,7 +181,7 @@ class DnsStack(RegionalStack):
             self.health_checks[region] = AlarmedHealthCheck(
                 self,
                 f"Health{_pascal(region)}",
-                name=names.resource("alb", region),
+                name=names.alb_health_check(region),
                 fqdn=ingress.dns_name,
                 port=https_port,
                 path=check.path,
@@ -160,9 +193,21 @@ class DnsStack(RegionalStack):
                 alarm_topic=self.alerts.topic,
             )
 
-        self.application_records = self._application_records(
-            failover_record, dns.application_regions(region_roles)
-        )
+        application_regions = dns.application_regions(region_roles)
+        self.dr_gates: dict[str, route53.HealthCheck] = {}
+        if dr_ingress is not None and len(application_regions) == 2:
+            label = failover_record.split(".", 1)[0]
+            self.application_records = self._three_level_chain(
+                failover_record,
+                f"{label}-standby.{dns.domain}",
+                application_regions,
+                dr_ingress,
+                dns,
+            )
+        else:
+            self.application_records = self._application_records(
+                failover_record, application_regions
+            )
         self.edge_records: list[route53.RecordSet] = []
         if distribution is not None:
             edge_target = route53.RecordTarget.from_alias(
@@ -247,6 +292,89 @@ class DnsStack(RegionalStack):
             )
             for failover, region in roles
         ]
+
+    def _three_level_chain(
+        self,
+        name: str,
+        inner_name: str,
+        regions: list[str],
+        azure: DrIngress,
+        dns: DnsConfig,
+    ) -> list[route53.ARecord]:
+        """us-east-1, then us-west-2, then Azure: the outer failover pair's SECONDARY is an alias
+        (EvaluateTargetHealth) to an inner pair whose SECONDARY is the Application Gateway.
+        Each AWS level is gated by a CALCULATED health check over its ALB check (threshold 1):
+        ``azure_dr failover`` raises the threshold above the number of children, which Route 53
+        documents as "always unhealthy", so both AWS levels close even when the ALBs are up.
+        Inverting the ALB checks instead would make a dead ALB look healthy."""
+        primary, secondary = regions
+        for region in regions:
+            gate = route53.HealthCheck(
+                self,
+                f"DrGate{_pascal(region)}",
+                type=route53.HealthCheckType.CALCULATED,
+                child_health_checks=[self.health_checks[region].health_check],
+                health_threshold=1,
+            )
+            Tags.of(gate).add("Name", self.names.dr_gate(region))
+            self.dr_gates[region] = gate
+        self.azure_health_check = AlarmedHealthCheck(
+            self,
+            "HealthAzure",
+            name=self.names.resource("azure", "appgw"),
+            fqdn=name,
+            ip_address=azure.public_ip,
+            port=azure.port,
+            path=azure.health_path,
+            interval_seconds=dns.health_check.interval_seconds,
+            failure_threshold=dns.health_check.failure_threshold,
+            measure_latency=dns.health_check.measure_latency,
+            checker_regions=list(dns.health_check.checker_regions),
+            alarm_evaluation_periods=dns.alarms.evaluation_periods,
+            alarm_topic=self.alerts.topic,
+        )
+        standby = route53.ARecord(
+            self,
+            "ApplicationStandbyPrimary",
+            zone=self.zone,
+            record_name=inner_name,
+            target=self.ingress[secondary].alias_target(),
+            failover=route53.Failover.PRIMARY,
+            set_identifier=f"primary-{secondary}",
+            health_check=self.dr_gates[secondary],
+        )
+        azure_record = route53.ARecord(
+            self,
+            "ApplicationStandbySecondary",
+            zone=self.zone,
+            record_name=inner_name,
+            target=route53.RecordTarget.from_ip_addresses(azure.public_ip),
+            ttl=Duration.seconds(azure.ttl_seconds),  # CDK's default is 30 minutes
+            failover=route53.Failover.SECONDARY,
+            set_identifier="secondary-azure",
+            health_check=self.azure_health_check.health_check,
+        )
+        outer_primary = route53.ARecord(
+            self,
+            "ApplicationPrimary",
+            zone=self.zone,
+            record_name=name,
+            target=self.ingress[primary].alias_target(),
+            failover=route53.Failover.PRIMARY,
+            set_identifier=f"primary-{primary}",
+            health_check=self.dr_gates[primary],
+        )
+        outer_secondary = route53.ARecord(
+            self,
+            "ApplicationSecondary",
+            zone=self.zone,
+            record_name=name,
+            target=route53.RecordTarget.from_alias(_RecordAlias(inner_name, self.zone)),
+            failover=route53.Failover.SECONDARY,
+            set_identifier="secondary-standby-chain",
+        )
+        outer_secondary.node.add_dependency(standby, azure_record)
+        return [outer_primary, outer_secondary, standby, azure_record]
 
     def _latency_records(self, name: str, regions: list[str]) -> list[route53.ARecord]:
         return [

@@ -33,6 +33,11 @@ DELETED_VAULT = re.compile(
     re.I,
 )
 VAULT_TYPE = "Microsoft.KeyVault/vaults"
+AGENT_POOL = re.compile(
+    r"^(/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.containerservice/"
+    r"managedclusters/[^/]+)/agentpools/([^/]+)$",
+    re.I,
+)
 
 
 @dataclass
@@ -71,6 +76,7 @@ class FakeArm:
         # resource group) is deleted while purge protection is on.
         self.deleted_vaults: dict[str, dict[str, Any]] = {}
         self.hang = False
+        self.agent_pool_puts = 0
         self.requests: list[tuple[str, str]] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -184,6 +190,8 @@ class FakeArm:
                 return self._group(method, m.group(2), body)
             if m := DEPLOYMENT.match(path):
                 return self._deployment(method, m.group(2), m.group(3), m.group(4), path, body)
+            if m := AGENT_POOL.match(path):
+                return self._agent_pool(method, m.group(1), m.group(2), path, body)
             return 404, {}, _error("NotFound", f"fake ARM does not serve {method} {path}")
 
     def _deleted_vault(self, location: str, name: str) -> tuple[int, dict, Any]:
@@ -213,6 +221,29 @@ class FakeArm:
             {},
             _error("ResourceGroupNotFound", f"Resource group '{name}' could not be found."),
         )
+
+    def _agent_pool(
+        self, method: str, cluster_id: str, name: str, path: str, body: Any
+    ) -> tuple[int, dict, Any]:
+        """A pool of a deployed cluster: its agentPoolProfiles entry until a PUT replaces it
+        (what AKS keeps in sync both ways)."""
+        cluster = self.resources.get(cluster_id.lower())
+        profiles = (cluster or {}).get("properties", {}).get("agentPoolProfiles", [])
+        profile = next((p for p in profiles if p["name"] == name), None)
+        if profile is None:
+            return 404, {}, _error("NotFound", f"agent pool '{name}' was not found")
+        if method == "PUT":
+            props = dict(body["properties"])
+            profile.update(props)
+        props = {k: v for k, v in profile.items() if k != "name"}
+        self.agent_pool_puts += method == "PUT"
+        pool = {
+            "id": path,
+            "name": name,
+            "type": "Microsoft.ContainerService/managedClusters/agentPools",
+            "properties": {**props, "provisioningState": "Succeeded"},
+        }
+        return 200, {}, pool
 
     def _deployment(
         self, method: str, group: str, name: str, action: str | None, path: str, body: Any

@@ -215,12 +215,17 @@ def test_nsgs_mirror_the_security_group_matrix(env):
     pe = {r["name"]: r["properties"] for r in _rules(footprint, "private_endpoints")}
     assert pe["AllowHttpsFromVnet"]["destinationPortRange"] == str(ports.https)
     assert pe["AllowHttpsFromVnet"]["sourceAddressPrefix"] == str(config.azure.vnet_cidr)
-    # Nothing is open to the internet.
+    # Nothing is open to the internet but the DR ingress gateway's HTTPS listener.
     for tier in subnets:
         for rule in _rules(footprint, tier):
             p = rule["properties"]
             if p["direction"] == "Inbound" and p["access"] == "Allow":
-                assert p.get("sourceAddressPrefix") not in ("*", "Internet", "0.0.0.0/0")
+                public = p.get("sourceAddressPrefix") in ("*", "Internet", "0.0.0.0/0")
+                assert not public or (tier, rule["name"], p["destinationPortRange"]) == (
+                    "appgw",
+                    "AllowHttpsFromInternet",
+                    str(ports.https),
+                )
 
 
 def test_vnet_subnets_every_subnet_has_an_nsg(env):
@@ -268,7 +273,7 @@ def _line(message: str) -> str:
             "azure.subscription_id: String should match",
         ),
         (
-            lambda c: c["azure"].update(vnet_cidr="10.0.0.0/20"),
+            lambda c: c["azure"].update(vnet_cidr="10.0.0.0/20", ingress={"enabled": False}),
             "azure.vnet_cidr: 10.0.0.0/20 overlaps regions.us-east-1.vpc_cidr",
         ),
         (

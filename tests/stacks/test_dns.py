@@ -60,6 +60,33 @@ def _records(template: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [r for r in resources(template, RECORD).values() if r["Properties"]["Name"] == name]
 
 
+def _endpoint_checks(template: dict[str, Any]) -> dict[str, Any]:
+    """HTTPS checks of an endpoint (each region's ALB, the Azure gateway), not the gates."""
+    return {
+        k: r
+        for k, r in resources(template, HEALTH_CHECK).items()
+        if r["Properties"]["HealthCheckConfig"]["Type"] != "CALCULATED"
+    }
+
+
+def _alb_checks(template: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: r
+        for k, r in _endpoint_checks(template).items()
+        if "IPAddress" not in r["Properties"]["HealthCheckConfig"]
+    }
+
+
+def _gated_region(template: dict[str, Any], health_check_ref: dict[str, Any]) -> str:
+    """The region of an ALB check, or of the one child of a gate (CALCULATED) check."""
+    check = template["Resources"][ref_target(health_check_ref)]["Properties"]
+    config = check["HealthCheckConfig"]
+    if config["Type"] == "CALCULATED":
+        (child,) = config["ChildHealthChecks"]
+        return _health_check_region(template, child)
+    return _health_check_region(template, health_check_ref)
+
+
 def test_dns_stack_is_global_in_us_east_1(any_env: SynthesizedEnvironment):
     stack_id = any_env.stacks.names.stack_id("dns", "global")
     assert any_env.manifest["artifacts"][stack_id]["environment"].endswith("/us-east-1")
@@ -79,11 +106,15 @@ def test_one_primary_and_one_secondary_per_failover_name(env_name: str, request)
     records = _records(template, f"{env.config.failover_record}.")
     by_role = {r["Properties"]["Failover"]: r for r in records}
     assert sorted(r["Properties"]["Failover"] for r in records) == ["PRIMARY", "SECONDARY"]
-    expected = {"PRIMARY": "us-east-1", "SECONDARY": "us-west-2"}
-    for role, region in expected.items():
-        record = by_role[role]
-        assert _alias_region(template, record) == region
-        assert _health_check_region(template, record["Properties"]["HealthCheckId"]) == region
+    primary = by_role["PRIMARY"]
+    assert _alias_region(template, primary) == "us-east-1"
+    assert _gated_region(template, primary["Properties"]["HealthCheckId"]) == "us-east-1"
+    if env.config.azure.ingress.public_ip is None:  # two levels: the secondary is us-west-2
+        secondary = by_role["SECONDARY"]
+        assert _alias_region(template, secondary) == "us-west-2"
+        assert _health_check_region(template, secondary["Properties"]["HealthCheckId"]) == (
+            "us-west-2"
+        )
     # Every failover record name has exactly one of each.
     names = {r["Properties"]["Name"] for r in resources(template, RECORD).values()}
     for name in names:
@@ -109,8 +140,7 @@ def test_latency_records_cover_every_read_region(any_env: SynthesizedEnvironment
 def test_production_points_at_all_four_regions(production: SynthesizedEnvironment):
     template = _dns(production)
     regions = {
-        _health_check_region(template, {"Ref": logical_id})
-        for logical_id in resources(template, HEALTH_CHECK)
+        _health_check_region(template, {"Ref": logical_id}) for logical_id in _alb_checks(template)
     }
     assert regions == {"us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2"}
     roles = {r: c.role for r, c in production.config.regions.items()}
@@ -121,7 +151,7 @@ def test_production_points_at_all_four_regions(production: SynthesizedEnvironmen
 
 def test_health_checks_use_configured_values(any_env: SynthesizedEnvironment):
     check = any_env.config.dns.health_check
-    for resource in resources(_dns(any_env), HEALTH_CHECK).values():
+    for resource in _endpoint_checks(_dns(any_env)).values():
         config = resource["Properties"]["HealthCheckConfig"]
         assert config["Type"] == "HTTPS"
         assert config["Port"] == any_env.config.network.ports.https
@@ -146,7 +176,7 @@ def test_an_alarm_per_health_check_notifies_the_encrypted_topic(any_env: Synthes
         assert [ref_target(a) for a in props["AlarmActions"]] == [topic_id]
         (dimension,) = props["Dimensions"]
         watched[ref_target(dimension["Value"])] = alarm
-    assert set(watched) == set(resources(template, HEALTH_CHECK))
+    assert set(watched) == set(_endpoint_checks(template))
 
 
 def test_subscriptions_come_from_config(any_env: SynthesizedEnvironment):
@@ -349,3 +379,51 @@ def test_development_without_standby_has_no_failover_pair():
     config = load_config("development", environ={})
     roles = {r: c.role for r, c in config.regions.items()}
     assert config.dns.application_regions(roles) == ["us-east-1"]
+
+
+def test_production_fails_over_us_east_1_then_us_west_2_then_azure(
+    production: SynthesizedEnvironment,
+):
+    """The three-level chain: outer pair (us-east-1 / alias to the inner pair), inner pair
+    (us-west-2 / the Application Gateway's public IP); every level health-checked."""
+    template = _dns(production)
+    dns, ingress = production.config.dns, production.config.azure.ingress
+    chain_name = production.config.failover_record  # origin.<domain> behind the edge
+    outer = {r["Properties"]["Failover"]: r for r in _records(template, f"{chain_name}.")}
+    inner_name = f"{chain_name.split('.', 1)[0]}-standby.{dns.domain}."
+    inner = {r["Properties"]["Failover"]: r for r in _records(template, inner_name)}
+    assert set(outer) == set(inner) == {"PRIMARY", "SECONDARY"}
+    assert _alias_region(template, outer["PRIMARY"]) == "us-east-1"
+    chain = outer["SECONDARY"]["Properties"]
+    assert chain["AliasTarget"]["EvaluateTargetHealth"] is True
+    assert chain["AliasTarget"]["HostedZoneId"] == dns.hosted_zone_id
+    assert chain["AliasTarget"]["DNSName"] == inner_name
+    assert "HealthCheckId" not in chain  # its health is the inner pair's
+    assert _alias_region(template, inner["PRIMARY"]) == "us-west-2"
+    azure = inner["SECONDARY"]["Properties"]
+    assert azure["ResourceRecords"] == [str(ingress.public_ip)] and azure["Type"] == "A"
+    assert azure["TTL"] == str(ingress.dns_ttl_seconds)
+    # Each AWS level is gated: a CALCULATED check over that region's ALB check, threshold 1.
+    for record, region in ((outer["PRIMARY"], "us-east-1"), (inner["PRIMARY"], "us-west-2")):
+        gate_ref = record["Properties"]["HealthCheckId"]
+        gate = template["Resources"][ref_target(gate_ref)]["Properties"]
+        assert gate["HealthCheckConfig"]["Type"] == "CALCULATED"
+        assert gate["HealthCheckConfig"]["HealthThreshold"] == 1
+        assert _gated_region(template, gate_ref) == region
+        tags = {t["Key"]: t["Value"] for t in gate["HealthCheckTags"]}
+        assert tags["Name"] == production.stacks.names.dr_gate(region)
+    check = template["Resources"][ref_target(azure["HealthCheckId"])]["Properties"]
+    config = check["HealthCheckConfig"]
+    assert config["Type"] == "HTTPS" and config["IPAddress"] == str(ingress.public_ip)
+    assert config["FullyQualifiedDomainName"] == chain_name
+    assert config["EnableSNI"] is True
+
+
+def test_without_the_gateway_address_the_chain_keeps_two_levels(staging: SynthesizedEnvironment):
+    template = _dns(staging)
+    assert staging.config.azure.ingress.public_ip is None
+    checks = resources(template, HEALTH_CHECK).values()
+    assert all(c["Properties"]["HealthCheckConfig"]["Type"] == "HTTPS" for c in checks)
+    assert not any(
+        "-standby." in r["Properties"]["Name"] for r in resources(template, RECORD).values()
+    )

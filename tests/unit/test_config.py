@@ -90,7 +90,9 @@ def test_overlapping_cidrs_between_regions(tmp_path: Path):
 
 
 def test_azure_cidr_must_not_overlap_aws(tmp_path: Path):
-    message = config_error(tmp_path, lambda c: c["azure"].update(vnet_cidr="10.2.0.0/20"))
+    message = config_error(
+        tmp_path, lambda c: c["azure"].update(vnet_cidr="10.2.0.0/20", ingress={"enabled": False})
+    )
     assert "azure.vnet_cidr: 10.2.0.0/20 overlaps regions.ap-southeast-1.vpc_cidr" in message
 
 
