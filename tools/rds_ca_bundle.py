@@ -3,7 +3,7 @@ verify step's canary trusts for RDS, from the pinned npm package ``aws-ssl-profi
 (package.json; MIT; its ``defaults`` list is the Amazon RDS CA certificates, every commercial
 region's rds-ca-rsa2048-g1, rds-ca-rsa4096-g1 and rds-ca-ecc384-g1 roots and the expired 2019
 set). AWS's own ``global-bundle.pem`` cannot be downloaded here (only package registries are
-reachable), so this is the registry copy; tests/lambdas/test_rds_ca_bundle.py checks that the
+reachable), so this is the registry copy; tests/contract/test_rds_ca_bundle.py checks that the
 committed file is exactly what the pinned package yields.
 
     .venv/bin/python -m tools.rds_ca_bundle [--check]

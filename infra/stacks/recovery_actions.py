@@ -120,7 +120,9 @@ class RecoveryActionsStack(RegionalStack):
                 placement = VpcPlacement(
                     canary_network.vpc, canary_network.subnets, canary_network.security_group
                 )
-                subnet_ids = canary_network.vpc.select_subnets(canary_network.subnets).subnet_ids
+                subnet_ids = canary_network.vpc.select_subnets(
+                    subnet_group_name=canary_network.subnets.subnet_group_name
+                ).subnet_ids
                 extra = [
                     *policies.vpc_network_interfaces(
                         self, self.region, subnet_ids, canary_network.security_group
