@@ -20,9 +20,8 @@ access entry address it without an export, so this stack deploys first).
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
-
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2

@@ -102,7 +102,9 @@ class ScramClient:
         nonce, salt, iterations = attributes.get("r", ""), attributes.get("s"), attributes.get("i")
         if not nonce.startswith(self.nonce) or salt is None or iterations is None:
             raise ProtocolError(f"SCRAM: unexpected server-first-message {server_first!r}")
-        salted = hashlib.pbkdf2_hmac("sha256", self.password, base64.b64decode(salt), int(iterations))
+        salted = hashlib.pbkdf2_hmac(
+            "sha256", self.password, base64.b64decode(salt), int(iterations)
+        )
         client_key = hmac.digest(salted, b"Client Key", "sha256")
         without_proof = f"c=biws,r={nonce}"
         auth_message = f"{self.first_bare},{server_first},{without_proof}".encode()
@@ -116,7 +118,9 @@ class ScramClient:
         attributes = _scram_attributes(server_final)
         if "e" in attributes:
             raise ProtocolError(f"SCRAM: server error {attributes['e']}")
-        if not hmac.compare_digest(base64.b64decode(attributes.get("v", "")), self.server_signature):
+        if not hmac.compare_digest(
+            base64.b64decode(attributes.get("v", "")), self.server_signature
+        ):
             raise ProtocolError("SCRAM: the server's signature is wrong (not the server we asked)")
 
 
@@ -229,7 +233,8 @@ class Connection:
 
 
 def _data_row(payload: bytes) -> tuple[str | None, ...]:
-    (count,), offset, values = struct.unpack("!H", payload[:2]), 2, []
+    (count,), offset = struct.unpack("!H", payload[:2]), 2
+    values: list[str | None] = []
     for _ in range(count):
         (size,) = struct.unpack("!i", payload[offset : offset + 4])
         offset += 4

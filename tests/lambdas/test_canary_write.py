@@ -15,8 +15,14 @@ import trustme
 from recovery_actions import canary as canary_module
 from recovery_actions import verify_step
 from recovery_actions.canary import CanaryError, CanaryTarget, bootstrap_sql, write_canary
-from recovery_actions.pg_wire import PostgresError, ProtocolError, ScramClient, _parse_error, connect
-from recovery_actions.pg_wire import quote_literal
+from recovery_actions.pg_wire import (
+    PostgresError,
+    ProtocolError,
+    ScramClient,
+    _parse_error,
+    connect,
+    quote_literal,
+)
 
 from tests.lambdas import pg_server
 from tests.lambdas.conftest import REPLICA, STANDBY
@@ -154,8 +160,7 @@ def test_scram_matches_the_rfc_7677_test_vector():
     client = ScramClient("pencil", nonce="rOprNGfwEbeRWgbNEkqO", user="user")
     assert client.first() == b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
     server_first = (
-        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
-        "s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
     )
     assert client.final(server_first) == (
         b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
