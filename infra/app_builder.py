@@ -129,7 +129,7 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
         for region in (standbys[0], config.primary_region):
             regional = stacks.regions[region]
             stacks.recovery[region] = factory.recovery_actions(
-                region, data=regional.data, compute=regional.compute
+                region, network=regional.network, data=regional.data, compute=regional.compute
             )
         stacks.recovery[config.primary_region].add_stack_dependency(stacks.recovery[standbys[0]])
         stacks.region_switch = factory.region_switch(

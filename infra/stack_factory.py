@@ -46,6 +46,7 @@ from infra.stacks.network import NetworkStack
 from infra.stacks.recovery_actions import (
     CACHE_PARAMETER,
     WRITER_PARAMETER,
+    CanaryNetwork,
     RecoveryActionsStack,
 )
 from infra.stacks.region_switch import RegionSwitchStack
@@ -483,7 +484,7 @@ class StackFactory:
         )
 
     def recovery_actions(
-        self, region: str, *, data: DataStack, compute: ComputeStack
+        self, region: str, *, network: NetworkStack, data: DataStack, compute: ComputeStack
     ) -> RecoveryActionsStack:
         """The plan's custom-action Lambdas (and access entry) in one of the two plan regions."""
         config, names = self.config, self.names
@@ -528,6 +529,9 @@ class StackFactory:
                     else None
                 ),
                 "https_port": config.network.ports.https,
+                "database_port": config.network.ports.postgres,
+                "database_name": config.data.database.database_name,
+                "canary_user": config.recovery.canary_user,
                 "promote_max_lag_seconds": config.backup.promote_max_replica_lag_seconds,
                 "promoted_backup_retention_days": config.backup.automated_backup_retention_days,
                 "step_wait_seconds": config.recovery.step_wait_seconds,
@@ -536,6 +540,15 @@ class StackFactory:
             },
             jobs_key_alias=names.kms_alias("recovery-jobs"),
             deploy_time_endpoints=deploy_time_endpoints,
+            # The verify step's canary write: the application subnets and the app_tier group
+            # (which may reach db_tier on the PostgreSQL port), and the instance's resource id
+            # for rds-db:connect (a weak Fn::GetStackOutput reference, like the endpoints).
+            canary_network=CanaryNetwork(
+                vpc=network.vpc,
+                subnets=network.tiered_vpc.subnets(tiered_vpc.APPLICATION),
+                security_group=network.security_groups.app,
+                database_resource_id=data.database.instance.attr_dbi_resource_id,
+            ),
             removal_policy=self.removal_policy,
             **self._common(region),
         )
@@ -543,6 +556,7 @@ class StackFactory:
         # The access entry needs the cluster; the deploy-time parameters read the data stack.
         actions.add_stack_dependency(compute)
         actions.add_stack_dependency(data)
+        actions.add_stack_dependency(network)
         return actions
 
     def region_switch(self, after: list[Stack]) -> RegionSwitchStack:

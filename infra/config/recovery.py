@@ -86,6 +86,9 @@ class RecoveryConfig(StrictModel):
     step_wait_seconds: int = Field(default=240, ge=10, le=840)
     """How long one invocation of a custom-action step waits for its work (a promotion, the
     ingress turning healthy) before it reports "not yet" and lets Region switch re-run it."""
+    canary_user: str = Field(default="fdr_canary", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    """PostgreSQL login (IAM database authentication) the verify step writes its canary row as;
+    created once by hand (docs/recovery.md, "Canary write")."""
     timeouts: StepTimeouts = StepTimeouts()
     """Timeout of every plan step."""
     estimates: StepEstimates = StepEstimates()

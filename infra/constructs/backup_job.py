@@ -5,15 +5,26 @@ concurrency."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+
+@dataclass(frozen=True)
+class VpcPlacement:
+    """Where a job that must reach something inside the VPC runs."""
+
+    vpc: ec2.IVpc
+    subnets: ec2.SubnetSelection
+    security_group: ec2.ISecurityGroup
 
 
 class BackupJob(Construct):
@@ -38,6 +49,7 @@ class BackupJob(Construct):
         reserved_concurrency: int | None,
         statements: Sequence[iam.PolicyStatement],
         removal_policy: RemovalPolicy,
+        network: VpcPlacement | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -105,6 +117,11 @@ class BackupJob(Construct):
             dead_letter_queue=dead_letter_queue,
             retry_attempts=async_retries,
             max_event_age=Duration.hours(1),
+            # In a VPC the ENI permissions come from ``statements`` (the role takes no updates,
+            # so CDK's AWSLambdaVPCAccessExecutionRole attachment does not happen).
+            vpc=network.vpc if network else None,
+            vpc_subnets=network.subnets if network else None,
+            security_groups=[network.security_group] if network else None,
         )
         self.function.node.add_dependency(self.policy)
         self.errors_alarm = cloudwatch.Alarm(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 
 # EKS access policy that lets Region switch scale Deployments and read/patch HPAs (ARC docs:
@@ -180,3 +181,49 @@ def verify(stack: Stack, t: PlanTargets, region: str) -> list[iam.PolicyStatemen
             resources=_parameters(stack, region, [t.app_parameters[0], t.ingress_dns_parameter]),
         ),
     ]
+
+
+def vpc_network_interfaces(
+    stack: Stack, region: str, subnet_ids: list[str], security_group: ec2.ISecurityGroup
+) -> list[iam.PolicyStatement]:
+    """What Lambda needs to place a function in a VPC (the actions of the managed policy
+    AWSLambdaVPCAccessExecutionRole), narrowed: new interfaces only in our subnets with our
+    group; the describe calls have no resource-level permissions."""
+    interfaces = _arn(stack, "ec2", region, "network-interface/*")
+    return [
+        iam.PolicyStatement(
+            sid="CreateFunctionInterfaces",
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[
+                interfaces,
+                *(_arn(stack, "ec2", region, f"subnet/{subnet}") for subnet in subnet_ids),
+                _arn(stack, "ec2", region, f"security-group/{security_group.security_group_id}"),
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="ManageFunctionInterfaces",
+            actions=[
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            resources=[interfaces],
+        ),
+        iam.PolicyStatement(
+            sid="DescribeFunctionInterfaces",
+            actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            resources=[NO_RESOURCE_LEVEL],
+        ),
+    ]
+
+
+def canary_connect(
+    stack: Stack, region: str, database_resource_id: str, user: str
+) -> iam.PolicyStatement:
+    """IAM database authentication as the canary user of this region's instance, nobody else
+    (Service Authorization Reference, rds-db: dbuser:<DbiResourceId>/<user>)."""
+    return iam.PolicyStatement(
+        sid="ConnectAsCanaryUser",
+        actions=["rds-db:connect"],
+        resources=[_arn(stack, "rds-db", region, f"dbuser:{database_resource_id}/{user}")],
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from infra.nag.acknowledge import acknowledge, child
 from infra.nag.backup import wildcard_resources
+from infra.recovery.steps import VERIFY
 from infra.stacks.recovery_actions import RecoveryActionsStack
 from infra.stacks.region_switch import RegionSwitchStack
 
@@ -17,16 +18,20 @@ def acknowledge_actions(stack: RecoveryActionsStack) -> None:
                 f"recovery {name}: each wildcard is a narrowing. The plan ARN ends in a suffix "
                 "Region switch generates (plan/<our plan name>:*); Route 53 health-check ids are "
                 "generated at deploy time by the DNS stack (healthcheck/*, and the function only "
-                "reads and inverts them); CloudWatch GetMetricStatistics and X-Ray have no "
-                "resource-level permissions. No action is a wildcard.",
+                "reads and inverts them); CloudWatch GetMetricStatistics, X-Ray and EC2 "
+                "DescribeNetworkInterfaces/DescribeSubnets have no resource-level permissions; "
+                "verify's network interfaces (network-interface/*) get ids Lambda generates, and "
+                "it creates them only in our application subnets with the app_tier group. No "
+                "action is a wildcard.",
             )
-        acknowledge(
-            child(job, "Function/Resource"),
-            "NIST.800.53.R5-LambdaInsideVPC",
-            f"recovery {name} calls AWS control-plane APIs (RDS, ElastiCache, SSM, Route 53, "
-            "Region switch) and probes the public ALB; outside a VPC it keeps working when the "
-            "region's network is impaired, which is when a failover runs. IAM bounds it.",
-        )
+        if name != VERIFY:  # verify runs in the VPC for its canary write
+            acknowledge(
+                child(job, "Function/Resource"),
+                "NIST.800.53.R5-LambdaInsideVPC",
+                f"recovery {name} calls AWS control-plane APIs (RDS, ElastiCache, SSM, Route "
+                "53, Region switch) only; outside a VPC it keeps working when the region's "
+                "network is impaired, which is when a failover runs. IAM bounds it.",
+            )
         if stack.reserved_concurrency is None:
             acknowledge(
                 child(job, "Function/Resource"),

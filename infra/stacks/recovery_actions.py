@@ -4,7 +4,10 @@ ARC Region switch plan (``infra/stacks/region_switch.py``) calls in the region i
 Creates: the plan's custom-action Lambdas ``promote``, ``app-config``, ``dns`` and ``verify``
 (``lambdas/recovery_actions``; Region switch needs each in both plan regions, it runs the copy in
 the region being activated), each with the backup tier's guard rails (own role and managed
-policy, encrypted logs, X-Ray, reserved concurrency 1, dead-letter queue, error alarm); an EKS
+policy, encrypted logs, X-Ray, reserved concurrency 1, dead-letter queue, error alarm); verify
+alone runs in the region's application subnets with the app_tier security group, for its canary
+write to the database (ENI permissions scoped to those subnets and that group, ``rds-db:connect``
+for the canary user of this region's instance only); an EKS
 access entry on this region's cluster for the plan's execution role with
 ``AmazonARCRegionSwitchScalingPolicy`` scoped to the scaled workloads' namespaces. In the primary
 region: the parameters applications read to find the writer database and the cache
@@ -17,9 +20,11 @@ access entry address it without an export, so this stack deploys first).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -29,7 +34,7 @@ from constructs import Construct
 from infra.config.backup import BackupConfig
 from infra.config.recovery import RecoveryConfig
 from infra.constructs import recovery_policies as policies
-from infra.constructs.backup_job import BackupJob
+from infra.constructs.backup_job import BackupJob, VpcPlacement
 from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
 from infra.constructs.recovery_policies import SCALING_ACCESS_POLICY, PlanTargets
@@ -48,6 +53,19 @@ _STEPS = {
 }
 
 
+@dataclass(frozen=True)
+class CanaryNetwork:
+    """What the verify step needs for its canary write to this region's database."""
+
+    vpc: ec2.IVpc
+    subnets: ec2.SubnetSelection
+    """The application subnets (routes to the data subnets and, through the NAT, the ALB)."""
+    security_group: ec2.ISecurityGroup
+    """app_tier: may reach db_tier on the PostgreSQL port and anything on HTTPS."""
+    database_resource_id: str
+    """DbiResourceId of this region's instance (rds-db:connect is scoped to it)."""
+
+
 class RecoveryActionsStack(RegionalStack):
     def __init__(
         self,
@@ -62,6 +80,7 @@ class RecoveryActionsStack(RegionalStack):
         settings: dict[str, Any],
         jobs_key_alias: str,
         deploy_time_endpoints: tuple[str, str] | None,
+        canary_network: CanaryNetwork,
         removal_policy: RemovalPolicy,
         **kwargs: Any,
     ) -> None:
@@ -90,8 +109,27 @@ class RecoveryActionsStack(RegionalStack):
         }
         self.reserved_concurrency = backup.reserved_concurrency
         self.functions: dict[str, BackupJob] = {}
+        canary_user = settings["canary_user"]
         for step, function_name in targets.functions.items():
             handler, statements = _STEPS[step]
+            # Only verify runs in the VPC: the others call AWS APIs alone and must keep working
+            # when the region's network is impaired.
+            placement, extra = None, []
+            if step == VERIFY:
+                placement = VpcPlacement(
+                    canary_network.vpc, canary_network.subnets, canary_network.security_group
+                )
+                subnet_ids = canary_network.vpc.select_subnets(
+                    subnet_group_name=canary_network.subnets.subnet_group_name
+                ).subnet_ids
+                extra = [
+                    *policies.vpc_network_interfaces(
+                        self, self.region, subnet_ids, canary_network.security_group
+                    ),
+                    policies.canary_connect(
+                        self, self.region, canary_network.database_resource_id, canary_user
+                    ),
+                ]
             self.functions[step] = BackupJob(
                 self,
                 "".join(part.capitalize() for part in step.split("-")),
@@ -116,8 +154,9 @@ class RecoveryActionsStack(RegionalStack):
                 # The same switch as the backup jobs: Region switch re-runs a step after a
                 # failure, and every step is safe to run twice (tests/lambdas).
                 reserved_concurrency=backup.reserved_concurrency,
-                statements=statements(self, targets, self.region),
+                statements=[*statements(self, targets, self.region), *extra],
                 removal_policy=RemovalPolicy.DESTROY,
+                network=placement,
             )
 
         plan_role_arn = f"arn:{self.partition}:iam::{self.account}:role/{plan_role_name}"

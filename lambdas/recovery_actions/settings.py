@@ -36,6 +36,10 @@ class RecoverySettings:
     """The failover record the DNS step flips: app.<domain>, or origin.<domain> behind the edge."""
     smoke_test_path: str
     https_port: int
+    database_port: int
+    database_name: str
+    canary_user: str
+    """The IAM-authenticated login the verify step writes its canary row as."""
     promote_max_lag_seconds: int
     promoted_backup_retention_days: int
     step_wait_seconds: int

@@ -1,12 +1,15 @@
 """``verify`` step: a smoke test of the region the plan activated.
 
-What it checks, and what it does not:
-- the database: this region's instance is standalone (not a read replica) and available, i.e.
-  RDS accepts writes to it. It does NOT write a canary row: RDS for PostgreSQL has no Data API
-  (that is Aurora only) and the Lambda runtime has no PostgreSQL driver; a real write needs a
-  driver, VPC access and the database credentials, which this control-plane function does not
-  get on purpose.
+What it checks:
+- the database, from the control plane: this region's instance is standalone (not a read
+  replica) and available.
 - the application configuration: the writer parameter holds this instance's endpoint.
+- the database, from the data plane: a canary row for this execution in ``fdr_dr.canary``,
+  written and read back over verified TLS as the IAM-authenticated ``canary_user``
+  (``recovery_actions/canary.py``, a standard-library client in ``pg_wire.py``). The function
+  runs in the region's application subnets with the app_tier security group for this; the
+  token from ``generate_db_auth_token`` is signed locally with the function's role (no API
+  call), valid for 15 minutes, and never logged.
 - the ingress: HTTPS GET of ``smoke_test_path`` on this region's ALB (its DNS name from the
   compute tier's SSM parameter), with SNI and Host set to the application record so the
   certificate is checked for the name users reach; a 2xx or 3xx answer passes. Retried within
@@ -22,6 +25,7 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
+from recovery_actions.canary import CanaryError, CanaryTarget, write_canary
 from recovery_actions.event import RegionSwitchEvent
 from recovery_actions.step import (
     StepContext,
@@ -36,6 +40,7 @@ NAME = "verify"
 # CloudFront's viewer HTTPS port (fixed by CloudFront, not configurable).
 EDGE_HTTPS_PORT = 443
 Probe = Callable[[str, str, int, str], int]
+Canary = Callable[[StepContext, CanaryTarget, str], dict[str, str]]
 
 
 def probe_https(
@@ -64,7 +69,29 @@ def probe_https(
     return int(parts[1])
 
 
-def run(event: RegionSwitchEvent, ctx: StepContext, probe: Probe = probe_https) -> dict[str, Any]:
+def iam_token(ctx: StepContext, target: CanaryTarget) -> str:
+    """An RDS IAM authentication token: a SigV4-presigned ``connect`` request, made locally."""
+    rds = ctx.clients("rds", ctx.settings.region)
+    return str(
+        rds.generate_db_auth_token(
+            DBHostname=target.host,
+            Port=target.port,
+            DBUsername=target.user,
+            Region=ctx.settings.region,
+        )
+    )
+
+
+def iam_canary(ctx: StepContext, target: CanaryTarget, execution_id: str) -> dict[str, str]:
+    return write_canary(target, iam_token(ctx, target), execution_id)
+
+
+def run(
+    event: RegionSwitchEvent,
+    ctx: StepContext,
+    probe: Probe = probe_https,
+    canary: Canary = iam_canary,
+) -> dict[str, Any]:
     s = ctx.settings
     instance = database(ctx)
     if not is_writable(instance):
@@ -76,6 +103,17 @@ def run(event: RegionSwitchEvent, ctx: StepContext, probe: Probe = probe_https) 
             f"{s.writer_parameter} is {writer!r}, not this region's writer {endpoint!r}: the "
             "app-configuration step has not applied"
         )
+    target = CanaryTarget(
+        host=endpoint,
+        port=s.database_port,
+        database=s.database_name,
+        user=s.canary_user,
+        region=s.region,
+    )
+    try:
+        row = canary(ctx, target, event.execution_id)
+    except CanaryError as err:
+        raise RuntimeError(f"canary write: {err}") from err
     alb = ctx.call("ssm", "get_parameter", Name=s.ingress_dns_parameter)["Parameter"]["Value"]
     address, server_name, port = (
         (s.edge_host, s.edge_host, EDGE_HTTPS_PORT)
@@ -105,7 +143,7 @@ def run(event: RegionSwitchEvent, ctx: StepContext, probe: Probe = probe_https) 
         "database": {"instance": s.database_id, "writable": True, "endpoint": endpoint},
         "writer_parameter": writer,
         "ingress": {"alb": alb, "path": s.smoke_test_path, "status": status},
-        "canary_write": "not performed (no Data API for RDS PostgreSQL, no driver in the runtime)",
+        "canary_write": row,
     }
 
 

@@ -171,3 +171,32 @@ def test_trigger_alarm_is_the_composite_alarm_the_monitoring_stack_creates(stagi
         ).values()
     }
     assert alarm in composites, (alarm, composites)
+
+
+@pytest.mark.parametrize("region", [PRIMARY, STANDBY])
+def test_canary_connects_where_the_data_stack_listens_as_the_user_iam_allows(staging, region):
+    """verify's canary (settings) <-> the region's DB instance (data stack): its port, the
+    database the primary creates (a replica inherits it), and the instance whose DbiResourceId
+    the verify role may rds-db:connect to."""
+    settings = _settings(staging, region)
+    data = staging.template("data", region)
+    ((instance_id, instance),) = resources(data, "AWS::RDS::DBInstance").items()
+    assert int(instance["Properties"]["Port"]) == settings.database_port
+    assert instance["Properties"]["EnableIAMDatabaseAuthentication"] is True
+    (primary,) = resources(staging.template("data", PRIMARY), "AWS::RDS::DBInstance").values()
+    assert primary["Properties"]["DBName"] == settings.database_name
+
+    template = staging.template("recovery", region)
+    (connect,) = [
+        s
+        for policy in resources(template, "AWS::IAM::ManagedPolicy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "ConnectAsCanaryUser"
+    ]
+    _, resource_id, user = connect["Resource"]["Fn::Join"][1]
+    assert user == f"/{settings.canary_user}"
+    reference = resource_id["Fn::GetStackOutput"]
+    assert reference["StackName"] == f"fdr-staging-data-{region}"
+    assert data["Outputs"][reference["OutputName"]]["Value"] == {
+        "Fn::GetAtt": [instance_id, "DbiResourceId"]
+    }

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto.core import DEFAULT_ACCOUNT_ID
 from recovery_actions import app_config, dns_step, promote_step, verify_step
+from recovery_actions.canary import CanaryError
 from recovery_actions.event import parse
 from recovery_actions.settings import RecoverySettings
 from recovery_actions.step import StepContext, StepNotDone
@@ -59,6 +60,9 @@ def recovery_settings(region: str = STANDBY, **overrides: Any) -> RecoverySettin
         "record_name": RECORD,
         "smoke_test_path": "/healthz",
         "https_port": 443,
+        "database_port": 5432,
+        "database_name": "fdr",
+        "canary_user": "fdr_canary",
         "promote_max_lag_seconds": 300,
         "promoted_backup_retention_days": 7,
         "step_wait_seconds": 60,
@@ -394,6 +398,12 @@ def test_dns_refuses_a_zone_without_the_regions_record(failover_records):
 # verify -----------------------------------------------------------------------------------
 
 
+def _canary(ctx: StepContext, target: Any, execution_id: str) -> dict[str, str]:
+    """The canary stands in here; tests/lambdas/test_canary_write.py writes a real one."""
+    assert (target.port, target.user, target.database) == (5432, "fdr_canary", "fdr")
+    return {"execution_id": execution_id, "writes": "1"}
+
+
 def _ingress_and_writer(writer: str) -> None:
     ssm = boto3.client("ssm", region_name=STANDBY)
     ssm.put_parameter(
@@ -415,10 +425,10 @@ def test_verify_passes_once_the_ingress_answers(aws):
             raise answer
         return answer
 
-    report = verify_step.run(request("verify"), context(aws)[0], probe=probe)
+    report = verify_step.run(request("verify"), context(aws)[0], probe=probe, canary=_canary)
     assert report["ingress"]["status"] == 200 and report["database"]["writable"] is True
     assert calls[0] == ("alb.us-west-2.elb.amazonaws.com", RECORD, 443, "/healthz")
-    assert "not performed" in report["canary_write"]
+    assert report["canary_write"] == {"execution_id": "exec-0001", "writes": "1"}
 
 
 def test_verify_goes_through_the_edge_when_there_is_one(aws):
@@ -431,7 +441,7 @@ def test_verify_goes_through_the_edge_when_there_is_one(aws):
         return 200
 
     settings = recovery_settings(edge_host="app.example.test")
-    verify_step.run(request("verify"), context(aws, settings)[0], probe=probe)
+    verify_step.run(request("verify"), context(aws, settings)[0], probe=probe, canary=_canary)
     assert calls == [("app.example.test", "app.example.test", 443, "/healthz")]
 
 
@@ -439,10 +449,24 @@ def test_verify_fails_on_stale_configuration_and_on_a_dead_ingress(aws):
     finish_promotion()
     _ingress_and_writer("old-primary.example")
     with pytest.raises(RuntimeError, match="app-configuration step has not applied"):
-        verify_step.run(request("verify"), context(aws)[0], probe=lambda *a: 200)
+        verify_step.run(request("verify"), context(aws)[0], probe=lambda *a: 200, canary=_canary)
     _ingress_and_writer(f"{REPLICA}.aaaaaaaaaa.{STANDBY}.rds.amazonaws.com")
     with pytest.raises(StepNotDone, match=r"is not healthy \(HTTP 503\)"):
-        verify_step.run(request("verify"), context(aws)[0], probe=lambda *a: 503)
+        verify_step.run(request("verify"), context(aws)[0], probe=lambda *a: 503, canary=_canary)
+
+
+def test_verify_fails_with_the_canary_line_before_probing_the_ingress(aws):
+    finish_promotion()
+    _ingress_and_writer(f"{REPLICA}.aaaaaaaaaa.{STANDBY}.rds.amazonaws.com")
+
+    def refused(ctx, target, execution_id):
+        raise CanaryError(f"login refused for {target.user}@{target.host}")
+
+    def no_probe(*args):
+        raise AssertionError("the ingress was probed after a failed canary")
+
+    with pytest.raises(RuntimeError, match=r"^canary write: login refused for fdr_canary@fdr-"):
+        verify_step.run(request("verify"), context(aws)[0], probe=no_probe, canary=refused)
 
 
 # handler ----------------------------------------------------------------------------------

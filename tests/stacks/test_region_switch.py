@@ -283,3 +283,59 @@ def test_alarm_trigger_only_when_configured(tmp_path):
     statements = recovery_policies.plan_role(stack, factory.plan_targets())
     (read,) = [s for s in statements if s.sid == "ReadTriggerAlarm"]
     assert stack.resolve(read.to_statement_json())["Resource"] == alarm
+
+
+def _output(value: dict[str, Any]) -> tuple[str, str]:
+    """(stack, output) of a weak cross-stack reference."""
+    ref = value["Fn::GetStackOutput"]
+    return ref["StackName"], ref["OutputName"]
+
+
+@pytest.mark.parametrize("env_name", ["staging", "production"])
+def test_only_verify_runs_in_the_vpc_and_connects_as_the_canary_user(env_name, request):
+    env = request.getfixturevalue(env_name)
+    azs = {r: len(env.stacks.regions[r].network.availability_zones) for r in (PRIMARY, STANDBY)}
+    for region in (PRIMARY, STANDBY):
+        template = env.template("recovery", region)
+        network, data = f"fdr-{env_name}-network-{region}", f"fdr-{env_name}-data-{region}"
+        placed = {
+            logical_id: f["Properties"]["VpcConfig"]
+            for logical_id, f in resources(template, "AWS::Lambda::Function").items()
+            if "VpcConfig" in f["Properties"]
+        }
+        assert list(placed) == [k for k in placed if k.startswith("VerifyFunction")] != []
+        (vpc,) = placed.values()
+        # the app_tier group (may reach db_tier on 5432: tests/contract/test_reachability.py)
+        (group,) = vpc["SecurityGroupIds"]
+        assert _output(group)[0] == network and "SecurityGroupsApp" in _output(group)[1]
+        subnets = [_output(s) for s in vpc["SubnetIds"]]
+        assert len(subnets) == azs[region]
+        assert all(stack == network and "applicationSubnet" in out for stack, out in subnets)
+
+        (connect,) = _statements(template, "ConnectAsCanaryUser")
+        assert connect["Action"] == "rds-db:connect"
+        prefix, resource_id, user = connect["Resource"]["Fn::Join"][1]
+        assert prefix == f"arn:aws:rds-db:{region}:{env.config.account}:dbuser:"
+        assert _output(resource_id)[0] == data and "DbiResourceId" in _output(resource_id)[1]
+        assert user == f"/{env.config.recovery.canary_user}"
+
+        (create,) = _statements(template, "CreateFunctionInterfaces")
+        arns = [r if isinstance(r, str) else r["Fn::Join"][1][0] for r in create["Resource"]]
+        assert sorted(arns) == sorted(
+            [f"arn:aws:ec2:{region}:{env.config.account}:network-interface/*"]
+            + [f"arn:aws:ec2:{region}:{env.config.account}:subnet/"] * azs[region]
+            + [f"arn:aws:ec2:{region}:{env.config.account}:security-group/"]
+        )
+        (manage,) = _statements(template, "ManageFunctionInterfaces")
+        assert manage["Resource"] == (
+            f"arn:aws:ec2:{region}:{env.config.account}:network-interface/*"
+        )
+        # the canary settings reach the function from config
+        (verify,) = [
+            f for k, f in resources(template, "AWS::Lambda::Function").items()
+            if k.startswith("VerifyFunction")
+        ]  # fmt: skip
+        settings = json.loads(verify["Properties"]["Environment"]["Variables"]["RECOVERY_SETTINGS"])
+        assert settings["canary_user"] == env.config.recovery.canary_user
+        assert settings["database_port"] == env.config.network.ports.postgres
+        assert settings["database_name"] == env.config.data.database.database_name
