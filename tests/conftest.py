@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.azurite import azurite  # noqa: F401  (one Azurite per session, shared)
 from tests.synth import SynthesizedEnvironment, synthesized
 
 
