@@ -20,6 +20,7 @@ from azure.core.credentials import TokenCredential
 from azure_dr import replication
 from azure_dr.client import ArmSession, ClientOptions, default_credential, password_parameter
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD
+from azure_dr.egress import has_aws_credentials, nat_addresses
 from azure_dr.errors import AzureDrError, translate
 from azure_dr.footprint import Footprint, build_footprint
 from azure_dr.preview import pending, render_json, render_text, summary
@@ -72,7 +73,10 @@ def main(
         return _data_flow(
             args, config, lambda: credential or default_credential(cloud, environ), out, err
         )
-    footprint = build_footprint(config, subscription_id=args.subscription, cloud=cloud)
+    egress = _aws_egress(config, environ, err) if args.command in ("plan", "sync") else None
+    footprint = build_footprint(
+        config, subscription_id=args.subscription, cloud=cloud, egress=egress
+    )
     if args.command == "template":
         print(json.dumps(footprint.template, indent=2), file=out)
         return EXIT_OK
@@ -160,6 +164,38 @@ def _run(
     )
     _print_outputs(outputs, args.output, out)
     return EXIT_OK
+
+
+def _aws_egress(config: Any, environ: Mapping[str, str], err: TextIO) -> list[Any] | None:
+    """The NAT Elastic IPs of the replication region, read with the AWS credentials of
+    ``environ`` (none: config alone; a failed read: a warning, config alone)."""
+    if not has_aws_credentials(environ):
+        return None
+    import boto3
+
+    from infra.naming import Names
+
+    region = config.replication_region
+    stack = Names(config.project, config.name).stack_id("network", region)
+    try:
+        session = boto3.Session(
+            aws_access_key_id=environ.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=environ.get("AWS_SECRET_ACCESS_KEY"),
+            aws_session_token=environ.get("AWS_SESSION_TOKEN"),
+            profile_name=environ.get("AWS_PROFILE"),
+            region_name=region,
+        )
+        addresses = nat_addresses(session.client("ec2"), stack)
+    except Exception as exc:
+        print(
+            f"warning: could not read the NAT addresses of {stack} ({type(exc).__name__}: "
+            f"{exc}); the storage firewall admits azure.storage.allowed_ip_ranges only",
+            file=err,
+        )
+        return None
+    shown = ", ".join(str(a) for a in addresses) or "none"
+    print(f"storage firewall: NAT addresses of {stack}: {shown}", file=err)
+    return addresses
 
 
 def _confirm(inp: TextIO, err: TextIO) -> bool:

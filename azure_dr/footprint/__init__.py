@@ -14,6 +14,7 @@ PostgreSQL admin password is a secure parameter, never a template value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import ipaddress
 from typing import Any
 
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD, Cloud
@@ -80,7 +81,10 @@ def build_footprint(
     *,
     subscription_id: str | None = None,
     cloud: Cloud | None = None,
+    egress: list[ipaddress.IPv4Network] | None = None,
 ) -> Footprint:
+    """``egress``: AWS egress addresses read at ``sync`` time (NAT Elastic IPs), admitted by the
+    storage firewall in addition to ``azure.storage.allowed_ip_ranges``."""
     az = config.azure
     cloud = cloud or CLOUDS[DEFAULT_CLOUD]
     subscription = subscription_id or az.subscription_id
@@ -122,7 +126,8 @@ def build_footprint(
             names, az.postgres, dns_zone=postgres_zone, zones=zones,
             location=az.location, tags=tags,
         ),
-        *storage_account(names, az.storage, location=az.location, tags=tags),
+        *storage_account(names, az.storage, location=az.location, tags=tags,
+                         allowed=[*az.storage.allowed_ip_ranges, *(egress or [])]),
         *key_vault(names, az.key_vault, location=az.location, tags=tags),
         *private_endpoint(names, target="blob", target_id=account_id, group_id="blob",
                           dns_zone=cloud.blob_dns_zone, location=az.location, tags=tags),
