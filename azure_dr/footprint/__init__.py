@@ -13,8 +13,8 @@ PostgreSQL admin password is a secure parameter, never a template value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import ipaddress
+from dataclasses import dataclass
 from typing import Any
 
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD, Cloud
