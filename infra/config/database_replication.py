@@ -24,8 +24,9 @@ class DatabaseReplicationConfig(StrictModel):
     """Time a dump may take before its absence counts against the RPO."""
     container: str = "backups"
     """Blob container of the dumps (one of ``azure.storage.containers``)."""
-    database: str = Field(default="app", pattern=r"^[a-z][a-z0-9_]{0,62}$")
-    """Database dumped (the RDS database name)."""
+    db_user: str = Field(default="azure_dr_dump", pattern=r"^[a-z][a-z0-9_]{2,62}$")
+    """Database user of the dump job (IAM authentication: ``GRANT rds_iam, pg_read_all_data``;
+    created once on the primary, see docs/database-to-azure.md)."""
     retention_count: int = Field(default=48, ge=1, le=10000)
     """Dumps kept at least (the newest is never deleted)."""
     retention_days: int = Field(default=7, ge=1, le=365)

@@ -155,6 +155,16 @@ class EnvironmentConfig(StrictModel):
     @model_validator(mode="after")
     def _dump_container_exists(self) -> Self:
         db = self.database_replication
+        if db.enabled and not self.object_replication.enabled:
+            raise ValueError(
+                "database_replication.enabled needs object_replication.enabled: the dump job runs "
+                "in the replication stack under the replicator's Azure identity"
+            )
+        if db.enabled and not self.regions_with_role(RegionRole.STANDBY):
+            raise ValueError(
+                "database_replication.enabled needs a region with role standby: the dump is "
+                "taken from the standby's read replica, never from the primary"
+            )
         if db.enabled and db.container not in self.azure.storage.containers:
             raise ValueError(
                 f"database_replication.container: {db.container!r} is not one of "
