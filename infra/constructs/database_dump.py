@@ -159,6 +159,7 @@ class DatabaseDumpJob(Construct):
             "db_host": replica_host,
             "db_port": postgres_port,
             "database": database_name,
+            "container": config.container,
             "db_user": config.db_user,
             "retention_count": config.retention_count,
             "retention_days": config.retention_days,
