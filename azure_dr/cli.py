@@ -20,6 +20,7 @@ from azure.core.credentials import TokenCredential
 from azure_dr import replication
 from azure_dr.client import ArmSession, ClientOptions, default_credential, password_parameter
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD
+from azure_dr.database import commands as database_commands
 from azure_dr.egress import has_aws_credentials, nat_addresses
 from azure_dr.errors import AzureDrError, translate
 from azure_dr.footprint import Footprint, build_footprint
@@ -35,7 +36,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "command", choices=["template", "plan", "sync", "outputs", "replicate", "status"]
     )
-    p.add_argument("what", nargs="?", choices=["objects"], help="replicate: the data set")
+    p.add_argument(
+        "what", nargs="?", choices=["objects", "database"], help="replicate: the data set"
+    )
     p.add_argument("--env", default="development", help="config/<env>.yaml (default development)")
     p.add_argument("--subscription", help="Azure subscription id (default: azure.subscription_id)")
     p.add_argument("--yes", action="store_true", help="sync without asking (CI)")
@@ -45,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--arm-endpoint", help="any ARM-compatible endpoint (default: the cloud's)")
     p.add_argument("--ca-bundle", help="CA certificates (PEM) to trust for the ARM endpoint")
     replication.add_arguments(p)
+    database_commands.add_arguments(p)
     return p
 
 
@@ -58,6 +62,7 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     config_dir: Path = CONFIG_DIR,
+    container_factory: Any = None,
 ) -> int:
     """``credential`` and ``transport`` (ClientOptions overrides: polling_interval, retry_total,
     retry_backoff_factor, progress_every) let tests and embedders replace the defaults."""
@@ -71,7 +76,13 @@ def main(
     cloud = CLOUDS[args.cloud]
     if args.command in ("replicate", "status"):
         return _data_flow(
-            args, config, lambda: credential or default_credential(cloud, environ), out, err
+            args,
+            config,
+            lambda: credential or default_credential(cloud, environ),
+            out,
+            err,
+            environ,
+            container_factory,
         )
     egress = _aws_egress(config, environ, err) if args.command in ("plan", "sync") else None
     footprint = build_footprint(
@@ -214,24 +225,48 @@ def _print_outputs(outputs: dict[str, Any], output: str, out: TextIO) -> None:
         print(f"  {key} = {value}", file=out)
 
 
+def _dump_container(settings: Any, db: Any, credential: Any) -> Any:
+    """The dumps' container, read with the operator's Azure sign-in (Storage Blob Data Reader)."""
+    from azure.storage.blob import ContainerClient
+
+    return ContainerClient(
+        settings.blob_endpoint,
+        db.container,
+        credential=credential(),
+        connection_verify=settings.ca_bundle or True,
+    )
+
+
 def _data_flow(
     args: argparse.Namespace,
     config: Any,
     credential: Any,
     out: TextIO,
     err: TextIO,
+    environ: Mapping[str, str],
+    container_factory: Any,
 ) -> int:
-    if args.command == "replicate" and args.what != "objects":
-        print(
-            "error: replicate what? `replicate objects` (the database follows in part 2)", file=err
-        )
+    if args.command == "replicate" and args.what is None:
+        print("error: replicate what? `replicate objects` or `replicate database`", file=err)
         return EXIT_FAILED
+    if args.command == "replicate" and args.what == "database":
+        try:
+            return database_commands.replicate(config, args, environ, out)
+        except Exception as exc:
+            print(f"error: {type(exc).__name__}: {exc}", file=err)
+            return EXIT_FAILED
     settings = None
     try:
         settings = replication.settings_for(config, args)
         engine = replication.build(settings, args, credential, err)
         if args.command == "status":
-            return replication.status(engine, args, out)
+            extra = {}
+            db = config.database_replication
+            if db.enabled:
+                container = (container_factory or _dump_container)(settings, db, credential)
+                entry = database_commands.database_entry(config, container)
+                extra[database_commands.DATA_SET] = (entry, database_commands.describe(entry))
+            return replication.status(engine, args, out, extra)
         return replication.replicate(engine, args, out, err)
     except KeyboardInterrupt:
         print("error: interrupted; a re-run continues where this one stopped", file=err)
