@@ -109,6 +109,10 @@ class StackFactory:
             db_security_group=network.security_groups.db,
             cache_security_group=network.security_groups.cache,
             postgres_port=self.config.network.ports.postgres,
+            logical_replication=(
+                self.config.database_replication.enabled
+                and self.config.database_replication.mode == "continuous"
+            ),
             redis_port=self.config.network.ports.redis,
             logs_key=network.logs_key,
             deletion_protection=self.config.deletion_protection,
