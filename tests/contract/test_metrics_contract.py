@@ -97,6 +97,9 @@ def _run_object_replication(
     its template gives it (Powertools reads them when the module is imported)."""
     template = env.template("replication", env.config.replication_region)
     emitted = []
+    # The handler modules imported elsewhere keep the module's original objects (Powertools
+    # metrics, publish): put those back afterwards instead of leaving a reloaded copy.
+    saved = dict(vars(replication_runtime))
     for function in resources(template, "AWS::Lambda::Function").values():
         variables = function["Properties"]["Environment"]["Variables"]
         settings = ReplicationSettings.from_mapping(json.loads(variables["REPLICATION_SETTINGS"]))
@@ -109,7 +112,7 @@ def _run_object_replication(
             module.publish(Report(lag_seconds=42.0, behind=3), settings.metric_namespace, lag=True)
             module.metrics.flush_metrics()
             out = capsys.readouterr().out
-        importlib.reload(replication_runtime)
+        vars(replication_runtime).update(saved)
         emitted += [("object-replication", *m) for m in emitted_metrics(out)]
     return emitted
 
