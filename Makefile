@@ -81,11 +81,13 @@ lint: install
 	$(PY) -m mypy infra azure_dr lambdas tools app.py
 
 ## Hello-world vs full production synth (median wall time, peak memory); backup jobs at scale;
-## object replication (10,000 objects, 1 GiB) against moto and the recording fake Blob service.
+## object replication (10,000 objects, 1 GiB) against moto and the recording fake Blob service;
+## the database to Azure (1 GiB dump, ship, restore; logical replication lag under pgbench).
 bench: install
 	$(PY) bench/synth_bench.py
 	$(PY) bench/backup_bench.py
 	$(PY) bench/object_replication_bench.py
+	$(PY) bench/database_dump_bench.py
 
 ## Re-pin the transitive dependencies after changing pyproject.toml.
 constraints: install

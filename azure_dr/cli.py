@@ -22,6 +22,8 @@ from azure_dr import replication
 from azure_dr.aws_link import read_tunnel_addresses
 from azure_dr.client import ArmSession, ClientOptions, default_credential, password_parameter
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD
+from azure_dr.database import commands as database_commands
+from azure_dr.egress import has_aws_credentials, nat_addresses
 from azure_dr.errors import AzureDrError, translate
 from azure_dr.footprint import Footprint, build_footprint
 from azure_dr.preview import pending, render_json, render_text, summary
@@ -39,7 +41,9 @@ def parser() -> argparse.ArgumentParser:
             "template", "plan", "sync", "outputs", "replicate", "status", "failover", "failback",
         ],
     )  # fmt: skip
-    p.add_argument("what", nargs="?", choices=["objects"], help="replicate: the data set")
+    p.add_argument(
+        "what", nargs="?", choices=["objects", "database"], help="replicate: the data set"
+    )
     p.add_argument("--env", default="development", help="config/<env>.yaml (default development)")
     p.add_argument("--subscription", help="Azure subscription id (default: azure.subscription_id)")
     p.add_argument("--yes", action="store_true", help="sync/failover without asking (CI)")
@@ -61,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--arm-endpoint", help="any ARM-compatible endpoint (default: the cloud's)")
     p.add_argument("--ca-bundle", help="CA certificates (PEM) to trust for the ARM endpoint")
     replication.add_arguments(p)
+    database_commands.add_arguments(p)
     return p
 
 
@@ -76,6 +81,7 @@ def main(
     config_dir: Path = CONFIG_DIR,
     aws_session: Any | None = None,
     seams: Mapping[str, Any] | None = None,
+    container_factory: Any = None,
 ) -> int:
     """``credential`` and ``transport`` (ClientOptions overrides: polling_interval, retry_total,
     retry_backoff_factor, progress_every) let tests and embedders replace the defaults;
@@ -91,7 +97,13 @@ def main(
     cloud = CLOUDS[args.cloud]
     if args.command in ("replicate", "status"):
         return _data_flow(
-            args, config, lambda: credential or default_credential(cloud, environ), out, err
+            args,
+            config,
+            lambda: credential or default_credential(cloud, environ),
+            out,
+            err,
+            environ,
+            container_factory,
         )
     tunnels = None
     if args.command in ("plan", "sync") and config.linked_regions:
@@ -102,8 +114,13 @@ def main(
         except AzureDrError as exc:
             print(f"error: {exc}", file=err)
             return EXIT_FAILED
+    egress = _aws_egress(config, environ, err) if args.command in ("plan", "sync") else None
     footprint = build_footprint(
-        config, subscription_id=args.subscription, cloud=cloud, aws_tunnel_addresses=tunnels
+        config,
+        subscription_id=args.subscription,
+        cloud=cloud,
+        aws_tunnel_addresses=tunnels,
+        egress=egress,
     )
     if args.command == "template":
         print(json.dumps(footprint.template, indent=2), file=out)
@@ -209,6 +226,38 @@ def _default_aws_session() -> Any:
     return boto3.Session()
 
 
+def _aws_egress(config: Any, environ: Mapping[str, str], err: TextIO) -> list[Any] | None:
+    """The NAT Elastic IPs of the replication region, read with the AWS credentials of
+    ``environ`` (none: config alone; a failed read: a warning, config alone)."""
+    if not has_aws_credentials(environ):
+        return None
+    import boto3
+
+    from infra.naming import Names
+
+    region = config.replication_region
+    stack = Names(config.project, config.name).stack_id("network", region)
+    try:
+        session = boto3.Session(
+            aws_access_key_id=environ.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=environ.get("AWS_SECRET_ACCESS_KEY"),
+            aws_session_token=environ.get("AWS_SESSION_TOKEN"),
+            profile_name=environ.get("AWS_PROFILE"),
+            region_name=region,
+        )
+        addresses = nat_addresses(session.client("ec2"), stack)
+    except Exception as exc:
+        print(
+            f"warning: could not read the NAT addresses of {stack} ({type(exc).__name__}: "
+            f"{exc}); the storage firewall admits azure.storage.allowed_ip_ranges only",
+            file=err,
+        )
+        return None
+    shown = ", ".join(str(a) for a in addresses) or "none"
+    print(f"storage firewall: NAT addresses of {stack}: {shown}", file=err)
+    return addresses
+
+
 def _confirm(inp: TextIO, err: TextIO) -> bool:
     if not inp.isatty():
         raise AzureDrError("not applied: stdin is not a terminal; pass --yes to apply from CI")
@@ -225,24 +274,48 @@ def _print_outputs(outputs: dict[str, Any], output: str, out: TextIO) -> None:
         print(f"  {key} = {value}", file=out)
 
 
+def _dump_container(settings: Any, db: Any, credential: Any) -> Any:
+    """The dumps' container, read with the operator's Azure sign-in (Storage Blob Data Reader)."""
+    from azure.storage.blob import ContainerClient
+
+    return ContainerClient(
+        settings.blob_endpoint,
+        db.container,
+        credential=credential(),
+        connection_verify=settings.ca_bundle or True,
+    )
+
+
 def _data_flow(
     args: argparse.Namespace,
     config: Any,
     credential: Any,
     out: TextIO,
     err: TextIO,
+    environ: Mapping[str, str],
+    container_factory: Any,
 ) -> int:
-    if args.command == "replicate" and args.what != "objects":
-        print(
-            "error: replicate what? `replicate objects` (the database follows in part 2)", file=err
-        )
+    if args.command == "replicate" and args.what is None:
+        print("error: replicate what? `replicate objects` or `replicate database`", file=err)
         return EXIT_FAILED
+    if args.command == "replicate" and args.what == "database":
+        try:
+            return database_commands.replicate(config, args, environ, out)
+        except Exception as exc:
+            print(f"error: {type(exc).__name__}: {exc}", file=err)
+            return EXIT_FAILED
     settings = None
     try:
         settings = replication.settings_for(config, args)
         engine = replication.build(settings, args, credential, err)
         if args.command == "status":
-            return replication.status(engine, args, out)
+            extra = {}
+            db = config.database_replication
+            if db.enabled:
+                container = (container_factory or _dump_container)(settings, db, credential)
+                entry = database_commands.database_entry(config, container)
+                extra[database_commands.DATA_SET] = (entry, database_commands.describe(entry))
+            return replication.status(engine, args, out, extra)
         return replication.replicate(engine, args, out, err)
     except KeyboardInterrupt:
         print("error: interrupted; a re-run continues where this one stopped", file=err)

@@ -116,30 +116,39 @@ def replicate(engine: Replicator, args: argparse.Namespace, out: TextIO, err: Te
         time.sleep(args.interval)
 
 
-def status(engine: Replicator, args: argparse.Namespace, out: TextIO) -> int:
+def status(
+    engine: Replicator,
+    args: argparse.Namespace,
+    out: TextIO,
+    extra: dict[str, tuple[dict[str, Any], str]] | None = None,
+) -> int:
+    """``extra``: other data sets (the database), each its JSON entry and its text line."""
     report = engine.reconcile(copy=False, deletes=False)
     rpo = engine.settings.rpo_seconds
-    within = report.lag_seconds < rpo
+    others = extra or {}
+    within = report.lag_seconds < rpo and all(e["within_rpo"] for e, _ in others.values())
+    objects_within = report.lag_seconds < rpo
     entry = {
         "behind": report.behind,
         "lag_seconds": round(report.lag_seconds, 1),
         "oldest_behind": report.oldest_behind,
         "archived": report.archived,
         "rpo_seconds": rpo,
-        "within_rpo": within,
+        "within_rpo": objects_within,
     }
     if args.output == "json":
-        print(
-            json.dumps({"data_sets": {DATA_SET: entry}, "within_rpo": within}, indent=2), file=out
-        )
+        data_sets = {DATA_SET: entry, **{name: e for name, (e, _) in others.items()}}
+        print(json.dumps({"data_sets": data_sets, "within_rpo": within}, indent=2), file=out)
     else:
-        verdict = "within RPO" if within else "BEYOND RPO"
+        verdict = "within RPO" if objects_within else "BEYOND RPO"
         archived = f", {report.archived} archived in S3" if report.archived else ""
         print(
             f"{DATA_SET}: {report.behind} behind, lag {entry['lag_seconds']} s "
             f"(RPO {rpo} s){archived}: {verdict}",
             file=out,
         )
+        for _, line in others.values():
+            print(line, file=out)
     return EXIT_OK if within else EXIT_BEYOND_RPO
 
 

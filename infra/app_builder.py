@@ -74,7 +74,7 @@ def build_app(app: App, config: EnvironmentConfig) -> AppStacks:
         # Objects to Azure run where the data bucket is a replica (the primary if none is).
         replication = None
         if factory.replicates_objects(region):
-            replication = factory.replication(region, storage)
+            replication = factory.replication(region, storage, network, data)
         monitoring = factory.monitoring(
             region,
             network=network,

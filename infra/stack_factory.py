@@ -50,7 +50,7 @@ from infra.stacks.recovery_actions import (
     RecoveryActionsStack,
 )
 from infra.stacks.region_switch import RegionSwitchStack
-from infra.stacks.replication import ReplicationStack
+from infra.stacks.replication import Placement, ReplicationStack
 from infra.stacks.storage import StorageStack
 
 
@@ -140,6 +140,10 @@ class StackFactory:
             db_security_group=network.security_groups.db,
             cache_security_group=network.security_groups.cache,
             postgres_port=self.config.network.ports.postgres,
+            logical_replication=(
+                self.config.database_replication.enabled
+                and self.config.database_replication.mode == "continuous"
+            ),
             redis_port=self.config.network.ports.redis,
             logs_key=network.logs_key,
             deletion_protection=self.config.deletion_protection,
@@ -267,9 +271,27 @@ class StackFactory:
     def replicates_objects(self, region: str) -> bool:
         return self.config.object_replication.enabled and region == self.config.replication_region
 
-    def replication(self, region: str, storage: StorageStack) -> ReplicationStack:
-        """Objects of this region's data bucket to Azure Blob (see ``replicates_objects``)."""
+    def replication(
+        self, region: str, storage: StorageStack, network: NetworkStack, data: DataStack
+    ) -> ReplicationStack:
+        """Objects of this region's data bucket to Azure Blob (see ``replicates_objects``), and
+        the database dump job where database_replication is enabled; both in the VPC."""
         role = self.config.regions[region].role
+        ports = self.config.network.ports
+        db = self.config.database_replication
+        dump = None
+        if db.enabled:
+            postgres = self.config.data.database
+            dump = {
+                "config": db,
+                "database_security_group_id": network.security_groups.db.security_group_id,
+                "postgres_port": ports.postgres,
+                "replica_host": data.database.instance.attr_endpoint_address,
+                "replica_resource_id": data.database.instance.attr_dbi_resource_id,
+                "database_name": postgres.database_name,
+                "pg_major": postgres.engine_version.split(".")[0],
+                "architecture": self.config.backup.architecture,
+            }
         replication = ReplicationStack(
             self.app,
             self.names.stack_id("replication", region),
@@ -284,6 +306,12 @@ class StackFactory:
             powertools_layer_version=self.config.backup.powertools_layer_version,
             architecture=self.config.backup.architecture,
             removal_policy=self.removal_policy,
+            placement=Placement(
+                vpc=network.vpc,
+                subnets=network.tiered_vpc.subnets(tiered_vpc.APPLICATION),
+                https_port=ports.https,
+            ),
+            database_dump=dump,
             **self._common(region),
         )
         replication_nag.acknowledge_findings(replication)
@@ -310,7 +338,9 @@ class StackFactory:
             # The objects RPO counts like a recovery point; failing replication machinery like
             # a failing backup job.
             backup_alarms = BackupAlarms(
-                rpo=list(rpo.values()),
+                # The database dump's age is a recovery point of the database like a backup's.
+                rpo=list(rpo.values())
+                + ([replication.dump.age_alarm] if replication and replication.dump else []),
                 others=[a for k, a in alarms.items() if k not in rpo]
                 + ([job.errors_alarm for job in backup.jobs.values()] if backup else [])
                 + (replication.other_alarms if replication else []),

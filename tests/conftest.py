@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from tests.azurite import azurite  # noqa: F401  (one Azurite per session, shared)
 from tests.synth import SynthesizedEnvironment, synthesized
 
 CFN_LINT = "tests.stacks.test_cfn_lint"

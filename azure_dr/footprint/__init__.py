@@ -14,6 +14,7 @@ PostgreSQL admin password is a secure parameter, never a template value.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,9 +99,12 @@ def build_footprint(
     subscription_id: str | None = None,
     cloud: Cloud | None = None,
     aws_tunnel_addresses: dict[str, list[str]] | None = None,
+    egress: list[ipaddress.IPv4Network] | None = None,
 ) -> Footprint:
     """``aws_tunnel_addresses`` (region -> the four AWS tunnels' outside addresses, read from
-    AWS by ``azure_dr sync``) take precedence over ``link.aws_tunnel_addresses``."""
+    AWS by ``azure_dr sync``) take precedence over ``link.aws_tunnel_addresses``. ``egress``:
+    AWS egress addresses read at ``sync`` time (NAT Elastic IPs), admitted by the storage
+    firewall in addition to ``azure.storage.allowed_ip_ranges``."""
     az = config.azure
     cloud = cloud or CLOUDS[DEFAULT_CLOUD]
     subscription = subscription_id or az.subscription_id
@@ -154,7 +158,8 @@ def build_footprint(
             names, az.postgres, dns_zone=postgres_zone, zones=zones,
             location=az.location, tags=tags,
         ),
-        *storage_account(names, az.storage, location=az.location, tags=tags),
+        *storage_account(names, az.storage, location=az.location, tags=tags,
+                         allowed=[*az.storage.allowed_ip_ranges, *(egress or [])]),
         *key_vault(names, az.key_vault, location=az.location, tags=tags),
         *private_endpoint(names, target="blob", target_id=account_id, group_id="blob",
                           dns_zone=cloud.blob_dns_zone, location=az.location, tags=tags),

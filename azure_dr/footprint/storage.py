@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from azure_dr.footprint.arm import diagnostics, resource, resource_id
@@ -14,9 +15,34 @@ VAULT_TYPE = "Microsoft.KeyVault/vaults"
 LOCKED_NETWORK = {"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": []}
 
 
+def ip_rules(ranges: list[ipaddress.IPv4Network]) -> list[dict[str, str]]:
+    """Storage firewall IP rules. Azure takes IPv4 addresses or CIDR ranges, but not /31 or
+    /32 prefixes: those become single addresses."""
+    rules: list[dict[str, str]] = []
+    for net in sorted(set(ranges)):
+        values = [str(a) for a in net] if net.prefixlen >= 31 else [str(net)]
+        rules += [{"value": v, "action": "Allow"} for v in values]
+    return rules
+
+
+def account_network(allowed: list[ipaddress.IPv4Network]) -> dict[str, Any]:
+    """Deny by default; public network access only when addresses are admitted (the NAT Elastic
+    IPs of the replication region), else private endpoints only."""
+    return {
+        "publicNetworkAccess": "Enabled" if allowed else "Disabled",
+        "networkAcls": {**LOCKED_NETWORK, "ipRules": ip_rules(allowed)},
+    }
+
+
 def storage_account(
-    names: AzureNames, storage: StorageConfig, *, location: str, tags: dict[str, str]
+    names: AzureNames,
+    storage: StorageConfig,
+    *,
+    location: str,
+    tags: dict[str, str],
+    allowed: list[ipaddress.IPv4Network] | None = None,
 ) -> list[dict[str, Any]]:
+    """``allowed``: the admitted addresses (default ``storage.allowed_ip_ranges``)."""
     account = names.storage_account
     account_id = resource_id(ACCOUNT_TYPE, account)
     blob_id = resource_id(f"{ACCOUNT_TYPE}/blobServices", account, "default")
@@ -46,8 +72,7 @@ def storage_account(
                 "allowCrossTenantReplication": False,
                 "minimumTlsVersion": "TLS1_2",
                 "supportsHttpsTrafficOnly": True,
-                "publicNetworkAccess": "Disabled",
-                "networkAcls": LOCKED_NETWORK,
+                **account_network(storage.allowed_ip_ranges if allowed is None else allowed),
                 "encryption": {
                     "keySource": "Microsoft.Storage",
                     "requireInfrastructureEncryption": True,

@@ -6,7 +6,7 @@ import ipaddress
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from infra.config.azure_identity import AccessConfig, IdentityConfig
 from infra.config.base import StrictModel
@@ -239,6 +239,22 @@ class StorageConfig(StrictModel):
     """Soft delete of blobs and containers, and the point-in-time restore window source."""
     lifecycle: Lifecycle
     """Tiering and expiry of blobs, mirroring the S3 lifecycle rules."""
+    allowed_ip_ranges: list[ipaddress.IPv4Network] = Field(default_factory=list)
+    """Public IPv4 addresses/ranges the account's firewall admits: the Elastic IPs of the
+    replication region's NAT gateways (object replication and the dump job leave AWS through
+    them). Empty: public network access stays disabled (private endpoints only). ``sync`` adds
+    the NAT addresses it reads from AWS when it has credentials (docs/database-to-azure.md)."""
+
+    @field_validator("allowed_ip_ranges")
+    @classmethod
+    def _public_only(cls, value: list[ipaddress.IPv4Network]) -> list[ipaddress.IPv4Network]:
+        for net in value:
+            if not net.is_global:
+                raise ValueError(
+                    f"{net} is not a public range: the storage firewall's IP rules take public "
+                    "addresses only (private traffic uses the private endpoint)"
+                )
+        return value
 
     @model_validator(mode="after")
     def _archive_needs_grs(self) -> Self:

@@ -13,6 +13,7 @@ from infra.config.backup import BackupConfig
 from infra.config.base import AccountId, AwsRegion, RegionRole, StrictModel
 from infra.config.compute import ComputeConfig, IngressConfig
 from infra.config.data import DataConfig
+from infra.config.database_replication import DatabaseReplicationConfig
 from infra.config.dns import DnsConfig
 from infra.config.edge import EdgeConfig
 from infra.config.link import LinkConfig
@@ -75,6 +76,8 @@ class EnvironmentConfig(StrictModel):
 
     object_replication: ObjectReplicationConfig = ObjectReplicationConfig()
     """S3 objects to Azure Blob (``replication`` stack, ``azure_dr replicate objects``)."""
+    database_replication: DatabaseReplicationConfig = DatabaseReplicationConfig()
+    """The database to Azure: dump job and/or logical replication (docs/database-to-azure.md)."""
 
     @property
     def replication_region(self) -> str:
@@ -207,6 +210,27 @@ class EnvironmentConfig(StrictModel):
             raise ValueError(
                 f"backup.standby_backup_replication_days: {days}, but no region has role "
                 "standby: there is no region to replicate the automated backups into"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _dump_container_exists(self) -> Self:
+        db = self.database_replication
+        if db.enabled and not self.object_replication.enabled:
+            raise ValueError(
+                "database_replication.enabled needs object_replication.enabled: the dump job runs "
+                "in the replication stack under the replicator's Azure identity"
+            )
+        if db.enabled and not self.regions_with_role(RegionRole.STANDBY):
+            raise ValueError(
+                "database_replication.enabled needs a region with role standby: the dump is "
+                "taken from the standby's read replica, never from the primary"
+            )
+        if db.enabled and db.container not in self.azure.storage.containers:
+            raise ValueError(
+                f"database_replication.container: {db.container!r} is not one of "
+                f"azure.storage.containers {self.azure.storage.containers}: the dumps would "
+                "have nowhere to go"
             )
         return self
 

@@ -73,6 +73,7 @@ class PostgresInstance(Construct):
         monitoring_interval_seconds: int,
         deletion_protection: bool,
         removal_policy: RemovalPolicy,
+        logical_replication: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.subnet_group = rds.SubnetGroup(
@@ -88,7 +89,10 @@ class PostgresInstance(Construct):
             "Parameters",
             family=parameter_group_family,
             description=f"{identifier}: TLS required for every connection",
-            parameters={"rds.force_ssl": "1"},
+            # Logical replication to Azure (continuous mode) needs rds.logical_replication on
+            # the publisher; a static parameter: it takes effect at the next reboot.
+            parameters={"rds.force_ssl": "1"}
+            | ({"rds.logical_replication": "1"} if logical_replication else {}),
         )
         self.monitoring_role = iam.Role(
             self,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -37,6 +38,9 @@ class ReplicationFunction(Construct):
         reserved_concurrency: int | None,
         dead_letter_queue: sqs.IQueue | None,
         removal_policy: RemovalPolicy,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_group: ec2.ISecurityGroup | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -67,6 +71,10 @@ class ReplicationFunction(Construct):
             dead_letter_queue=dead_letter_queue,
             retry_attempts=2 if dead_letter_queue else None,
             max_event_age=Duration.hours(1) if dead_letter_queue else None,
+            # In the VPC: a fixed egress (the NAT Elastic IPs) the Azure storage firewall admits.
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=[security_group] if security_group else None,
         )
         self.errors_alarm = cloudwatch.Alarm(
             self,

@@ -16,9 +16,14 @@ def acknowledge_findings(stack: ReplicationStack) -> None:
             "key may need copying); KMS keys as key/* only with kms:ResourceAliases naming the "
             "storage alias and kms:ViaService S3 (the key belongs to the storage stack); "
             "sts:GetWebIdentityToken has no resource and is bounded by audience, signing "
-            "algorithm and lifetime conditions; X-Ray has no resource-level permissions.",
+            "algorithm and lifetime conditions; X-Ray has no resource-level permissions; the "
+            "Lambda VPC access (network interfaces, subnets) is bounded by the ec2:Vpc condition "
+            "to the region's VPC and the functions' own security group, and ec2:Describe* has no "
+            "resource-level permissions.",
         )
     for name, function in stack.functions.items():
+        if stack.placement is not None:
+            continue  # in the VPC's application subnets: nothing to acknowledge
         acknowledge(
             child(function, "Function/Resource"),
             "NIST.800.53.R5-LambdaInsideVPC",
@@ -55,11 +60,47 @@ def acknowledge_findings(stack: ReplicationStack) -> None:
         "This queue is itself the dead-letter queue of the event queue, the EventBridge rule, the "
         "schedule and the reconcile function; its depth is alarmed on.",
     )
-    for alarm in [stack.lag_alarm, *stack.other_alarms]:
+    if stack.dump is not None:
+        _acknowledge_dump(stack)
+    for alarm in [*stack.rpo_alarms, *stack.other_alarms]:
         acknowledge(
             child(alarm, "Resource"),
             "NIST.800.53.R5-CloudWatchAlarmAction",
             "Notified through the region's composite alarms (monitoring stack: 'region "
             "unhealthy' for the lag at the objects RPO, 'backup jobs failing' for the others), "
             "which publish to the region's single alert topic deployed after this stack.",
+        )
+
+
+def _acknowledge_dump(stack: ReplicationStack) -> None:
+    dump = stack.dump
+    assert dump is not None
+    acknowledge(
+        child(dump, "Task/Resource"),
+        "AwsSolutions-ECS2",
+        "DUMP_JOB_SETTINGS holds no secret: host, port, database, user name, Azure endpoint and "
+        "identity ids, retention. The database password is an IAM token made at run time and "
+        "the Azure token comes from the keyless exchange; neither is stored anywhere.",
+    )
+    execution = child(dump, "Task/ExecutionRole/DefaultPolicy/Resource")
+    acknowledge(
+        execution,
+        "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        "CDK's task execution role: ecr:GetAuthorizationToken has no resource-level "
+        "permission; image pulls and log writes are scoped to the asset repository and the "
+        "job's log group.",
+    )
+    acknowledge(
+        execution,
+        "NIST.800.53.R5-IAMNoInlinePolicy",
+        "The execution role's policy is the one CDK generates for the image pull and the log "
+        "group of this task only; it is attached to no other principal.",
+    )
+    scheduler_policy = child(dump, "SchedulerPolicy/Resource")
+    for resource in wildcard_resources(dump.scheduler_policy):
+        acknowledge(
+            scheduler_policy,
+            f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]",
+            "ecs:RunTask on the revisions of the one dump task family (each deploy adds a "
+            "revision), only in the dump cluster (ecs:cluster condition).",
         )

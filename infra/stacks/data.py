@@ -53,6 +53,7 @@ class DataStack(RegionalStack):
         logs_key: kms.IKey,
         deletion_protection: bool,
         removal_policy: RemovalPolicy,
+        logical_replication: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -75,6 +76,8 @@ class DataStack(RegionalStack):
             identifier=database_identifier,
             role=role,
             parameter_group_family=f"postgres{database.engine_version.split('.')[0]}",
+            # the publisher of continuous mode: the primary only
+            logical_replication=logical_replication and replica_of is None,
             instance_class=(
                 database.instance_class if replica_of is None else database.replica_instance_class
             ),

@@ -24,10 +24,12 @@ Code: ``lambdas/object_replication`` (boto3/urllib3 of the runtime, Powertools l
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -38,6 +40,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config.replication import ObjectReplicationConfig
+from infra.constructs.database_dump import DatabaseDumpJob
 from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
 from infra.constructs.replication_function import ReplicationFunction
@@ -47,6 +50,22 @@ from infra.stacks.backup import LAMBDAS, POWERTOOLS_ACCOUNT, RUNTIME
 from infra.stacks.base import RegionalStack
 
 LAG_METRIC = "ReplicationLagSeconds"
+# The Azure side of the replication settings the dump job needs too.
+AZURE_SETTINGS = (
+    "blob_endpoint", "tenant_id", "client_id", "authority_host", "token_audience",
+    "signing_algorithm", "token_duration_seconds",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the functions and the dump job run: the region VPC's application subnets."""
+
+    vpc: ec2.IVpc
+    subnets: ec2.SubnetSelection
+    https_port: int
+
+
 # The dimension set the reconcile function's EMF carries (object_replication/runtime.py).
 LAG_DIMENSIONS = {"DataSet": "objects"}
 S3_EVENTS = ["Object Created", "Object Deleted"]
@@ -68,9 +87,12 @@ class ReplicationStack(RegionalStack):
         powertools_layer_version: int,
         architecture: str,
         removal_policy: RemovalPolicy,
+        placement: Placement | None = None,
+        database_dump: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.placement = placement
         self.config = replication
         self.prefix = resource_prefix
         self.key = LogsEncryptionKey(
@@ -106,13 +128,27 @@ class ReplicationStack(RegionalStack):
             targets=[targets.SqsQueue(self.queue, dead_letter_queue=self.dead_letters)],
         )
         self._allow_eventbridge()
+        services = ["lambda.amazonaws.com"] + (["ecs-tasks.amazonaws.com"] if database_dump else [])
         self.role = iam.Role(
             self,
             "Role",
             role_name=role_name,
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            # The dump task shares the role: the federated credential trusts this one ARN.
+            assumed_by=iam.CompositePrincipal(*(iam.ServicePrincipal(s) for s in services)),
             description="Object replication to Azure (trusted by the Entra federated credential)",
         )
+        self.security_group: ec2.SecurityGroup | None = None
+        if placement is not None:
+            self.security_group = ec2.SecurityGroup(
+                self,
+                "FunctionsSecurityGroup",
+                vpc=placement.vpc,
+                description="object replication functions: HTTPS out only (AWS, Entra, Azure)",
+                allow_all_outbound=False,
+            )
+            self.security_group.add_egress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(placement.https_port), "HTTPS out"
+            )
         self.functions: dict[str, ReplicationFunction] = {}
         layer = lambda_.LayerVersion.from_layer_version_arn(
             self,
@@ -155,6 +191,26 @@ class ReplicationStack(RegionalStack):
                 reserved_concurrency=concurrency,
                 dead_letter_queue=dlq,
                 removal_policy=RemovalPolicy.DESTROY,
+                vpc=placement.vpc if placement else None,
+                vpc_subnets=placement.subnets if placement else None,
+                security_group=self.security_group,
+            )
+        self.dump: DatabaseDumpJob | None = None
+        if database_dump is not None:
+            assert placement is not None, "the dump job runs in the VPC"
+            self.dump = DatabaseDumpJob(
+                self,
+                "DatabaseDump",
+                vpc=placement.vpc,
+                subnets=placement.subnets,
+                https_port=placement.https_port,
+                settings={k: settings[k] for k in AZURE_SETTINGS} | {"region": self.region},
+                task_role=self.role,
+                key=self.key,
+                dead_letters=self.dead_letters,
+                resource_prefix=resource_prefix,
+                metric_namespace=METRIC_NAMESPACE,
+                **database_dump,
             )
         self.policy = iam.ManagedPolicy(
             self,
@@ -213,6 +269,11 @@ class ReplicationStack(RegionalStack):
         )
 
     @property
+    def rpo_alarms(self) -> list[cloudwatch.Alarm]:
+        """The data sets' recovery points: the objects lag and (dump mode) the dump age."""
+        return [self.lag_alarm, *([self.dump.age_alarm] if self.dump else [])]
+
+    @property
     def other_alarms(self) -> list[cloudwatch.Alarm]:
         """Every alarm but the lag: failures of the machinery rather than of the RPO."""
         return [self.dead_letters_alarm, *(f.errors_alarm for f in self.functions.values())]
@@ -220,12 +281,47 @@ class ReplicationStack(RegionalStack):
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
 
+    def _network_statements(self) -> list[iam.PolicyStatement]:
+        """What AWSLambdaVPCAccessExecutionRole grants, narrowed to this VPC and group."""
+        if self.placement is None or self.security_group is None:
+            return []
+        vpc = {"ArnEquals": {"ec2:Vpc": self._arn("ec2", f"vpc/{self.placement.vpc.vpc_id}")}}
+        return [
+            iam.PolicyStatement(
+                sid="DescribeNetworkInterfaces",
+                actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+                resources=["*"],  # Describe actions have no resource-level permissions
+            ),
+            iam.PolicyStatement(
+                sid="CreateInterfacesInTheVpc",
+                actions=["ec2:CreateNetworkInterface"],
+                resources=[
+                    self._arn("ec2", "network-interface/*"),
+                    self._arn("ec2", "subnet/*"),
+                    self._arn("ec2", f"security-group/{self.security_group.security_group_id}"),
+                ],
+                conditions=vpc,
+            ),
+            iam.PolicyStatement(
+                sid="ManageInterfacesInTheVpc",
+                actions=[
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                resources=[self._arn("ec2", "network-interface/*")],
+                conditions=vpc,
+            ),
+        ]
+
     def _statements(
         self, settings: dict[str, Any], bucket: str, storage_key_alias: str
     ) -> list[iam.PolicyStatement]:
         bucket_arn = f"arn:{self.partition}:s3:::{bucket}"
         log_groups = [f.log_group.log_group_arn for f in self.functions.values()]
         return [
+            *self._network_statements(),
+            *([self.dump.connect] if self.dump else []),
             iam.PolicyStatement(
                 sid="WriteOwnLogs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -122,13 +122,32 @@ def _run_object_replication(
     return emitted
 
 
+def _run_dump_job(env: SynthesizedEnvironment) -> list[Any]:
+    """The dump task's EMF line, with the namespace its task definition gives it."""
+    import io
+
+    from azure_dr.database import job
+    from tests.contract.test_database_dump_contract import dump_task_settings
+
+    settings = dump_task_settings(env)
+    if settings is None:
+        return []
+    out = io.StringIO()
+    job.emf(settings["metric_namespace"], {job.AGE_METRIC: 42.0}, out)
+    return [("database-dump", *m) for m in emitted_metrics(out.getvalue())]
+
+
 @pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 def test_every_custom_alarm_selects_an_emitted_metric(
     any_env: SynthesizedEnvironment, capsys: pytest.CaptureFixture[str]
 ):
     alarms = custom_alarms(any_env)
     assert alarms, "no alarm on a custom namespace: nothing to hold the jobs to"
-    emitted = _run_every_job(any_env, capsys) + _run_object_replication(any_env, capsys)
+    emitted = (
+        _run_every_job(any_env, capsys)
+        + _run_object_replication(any_env, capsys)
+        + _run_dump_job(any_env)
+    )
     assert emitted, "the jobs printed no embedded-metric-format line"
     for alarm, namespace, name, dimension_names, values in alarms:
         same_metric = [e for e in emitted if (e[1], e[2]) == (namespace, name)]

@@ -6,15 +6,9 @@ service, a fake Entra token endpoint, and Azurite (HTTPS with a trustme certific
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,11 +24,10 @@ from object_replication.engine import Replicator
 from object_replication.settings import ReplicationSettings
 from object_replication.transport import Http
 
+from tests.azurite import Azurite  # noqa: F401  (re-exported for the test modules)
 from tests.object_replication.fake_blob import FakeBlobServer, State
 from tests.object_replication.fake_entra import CLIENT_ID, TENANT, FakeEntra, storage_token
 
-ROOT = Path(__file__).resolve().parents[2]
-AZURITE = ROOT / "node_modules" / ".bin" / "azurite-blob"
 REGION = "us-west-2"
 MIB = 1024 * 1024
 
@@ -65,81 +58,6 @@ def entra() -> Iterator[FakeEntra]:
     server = FakeEntra().start()
     yield server
     server.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Azurite:
-    account_url: str
-    ca_bundle: str
-    account_key: str = (
-        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-    )
-
-    def service(self) -> Any:
-        from azure.storage.blob import BlobServiceClient
-
-        return BlobServiceClient(
-            self.account_url,
-            credential={"account_name": "devstoreaccount1", "account_key": self.account_key},
-            connection_verify=self.ca_bundle,
-        )
-
-
-@pytest.fixture(scope="session")
-def azurite() -> Iterator[Azurite]:
-    import trustme
-
-    if not AZURITE.exists():
-        pytest.fail("Azurite is missing: run `make install` (npm ci installs the pinned azurite)")
-    folder = Path(tempfile.mkdtemp(prefix="azurite-"))
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    cert.private_key_pem.write_to_path(str(folder / "key.pem"))
-    cert.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
-    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            str(AZURITE),
-            "--blobHost", "127.0.0.1",
-            "--blobPort", str(port),
-            "--location", str(folder / "data"),
-            "--disableTelemetry",
-            "--skipApiVersionCheck",
-            "--cert", str(folder / "cert.pem"),
-            "--key", str(folder / "key.pem"),
-            "--oauth", "basic",
-            "--silent",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("Azurite did not start")
-            time.sleep(0.1)
-    try:
-        yield Azurite(f"https://127.0.0.1:{port}/devstoreaccount1", str(folder / "ca.pem"))
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def settings(bucket: str, endpoint: str, moto: str, **overrides: Any) -> ReplicationSettings:
