@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from azure_dr.failover.database import DatabaseSeam
 from infra.config import load_config
 from infra.naming import Names
 from tests.azure_dr.conftest import ENV, FAST, PASSWORD, FakeCredential, Result
-from tests.object_replication.conftest import Azurite, azurite  # noqa: F401 (fixture)
+from tests.azurite import Azurite
 
 REGIONS = ("us-east-1", "us-west-2")
 NOW = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
@@ -120,10 +121,10 @@ def _threshold(aws: dict[str, Any], region: str) -> int:
 
 
 @pytest.fixture
-def failover(run, arm, aws, azurite: Azurite, ca_bundle):  # noqa: F811
+def failover(run, arm, aws, azurite: Azurite, ca_bundle):
     assert run("sync", "--yes").code == 0  # the footprint exists (cluster with its pools)
     service = azurite.service()
-    container = f"backups-{id(arm) % 100000}"
+    container = f"backups-{uuid.uuid4().hex[:12]}"  # one Azurite serves the whole session
     service.create_container(container)
     restore = FakeRestore()
     seams = {
