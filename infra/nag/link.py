@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import Stack
 
 from infra.nag.acknowledge import acknowledge, child
-from infra.nag.dns import SDK_CALL_FUNCTION
+from infra.nag.sdk_calls import acknowledge_sdk_call_function
 from infra.stacks.link import LinkStack
 
 
@@ -31,31 +31,7 @@ def acknowledge_findings(stack: LinkStack) -> None:
 
 
 def _acknowledge_sdk_calls(stack: Stack) -> None:
-    function = child(stack, SDK_CALL_FUNCTION)
-    acknowledge(
-        function,
-        "NIST.800.53.R5-LambdaInsideVPC",
-        "CDK's AwsCustomResource function makes one EC2 API call per deploy "
-        "(DescribeTransitGatewayAttachments) over TLS with SigV4; it needs no VPC resource.",
-    )
-    for rule in ("NIST.800.53.R5-LambdaDLQ", "Serverless-LambdaDLQ"):
-        acknowledge(
-            function,
-            rule,
-            "Invoked only by CloudFormation as a custom-resource provider; failures fail and "
-            "roll back the deploy, so a DLQ would hold nothing the stack events do not show.",
-        )
-    acknowledge(
-        function,
-        "NIST.800.53.R5-LambdaConcurrency",
-        "Runs a few times per deploy of the link stack, only when CloudFormation invokes it; CDK "
-        "does not expose reserved concurrency on its singleton provider function.",
-    )
-    acknowledge(
-        function,
-        "Serverless-LambdaTracing",
-        "One AWS API call per CloudFormation event: no request path to trace.",
-    )
+    acknowledge_sdk_call_function(stack, calls="EC2 DescribeTransitGatewayAttachments")
     acknowledge(
         child(stack, "SdkCalls/DescribeAttachments/Resource"),
         "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
