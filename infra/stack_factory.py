@@ -393,6 +393,7 @@ class StackFactory:
             domain=config.dns.domain,
             hosted_zone_id=config.dns.hosted_zone_id,
             application_record=config.dns.application_record,
+            read_record=config.dns.read_record,
             alb_regions=list(config.regions),
             https_port=config.network.ports.https,
             names=self.names,
@@ -474,7 +475,9 @@ class StackFactory:
             names=self.names,
             removal_policy=self.removal_policy,
             failover_record=self.config.failover_record,
+            latency_record=self.config.latency_record,
             distribution=edge.distribution if edge else None,
+            read_distribution=edge.read_distribution if edge else None,
             shield_advanced=self.config.edge.enabled and self.config.edge.shield_advanced,
             dr_ingress=self._dr_ingress(),
         )

@@ -44,11 +44,17 @@ class StaticCacheConfig(StrictModel):
 
 class EdgeConfig(StrictModel):
     enabled: bool = False
-    """Put a CloudFront distribution in front of the ALBs: ``app.<domain>`` aliases it, the
-    failover chain moves to ``<origin_record>.<domain>`` and the ALBs accept only CloudFront
-    (and the Route 53 health checkers). Off: ``app.<domain>`` is the failover chain itself."""
+    """Put CloudFront in front of the ALBs: ``app.<domain>`` aliases a distribution whose origin is
+    the failover chain, moved to ``<origin_record>.<domain>``; ``api-read.<domain>`` aliases a
+    second, read-only distribution whose origin is the latency records, moved to
+    ``<read_origin_record>.<domain>``; the ALBs accept only CloudFront (and the Route 53 health
+    checkers). Off: both names are the records themselves."""
     origin_record: RecordLabel = "origin"
     """Label of the failover chain the distribution uses as its origin, ``<label>.<domain>``."""
+    read_origin_record: RecordLabel = "read-origin"
+    """Label of the latency records over the read regions, ``<label>.<domain>``: the origin of the
+    second (read) distribution that ``<dns.read_record>.<domain>`` aliases. CloudFront resolves it
+    from the edge location, so latency routing picks the read region nearest the edge."""
     viewer_security_policy: ViewerSecurityPolicy = "TLSv1.2_2025"
     """Minimum viewer TLS: TLSv1.2_2025 offers TLS 1.3 and strong TLS 1.2 ciphers; TLSv1.3_2025
     refuses every client without TLS 1.3."""

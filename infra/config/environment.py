@@ -95,6 +95,13 @@ class EnvironmentConfig(StrictModel):
         label = self.edge.origin_record if self.edge.enabled else self.dns.application_record
         return f"{label}.{self.dns.domain}"
 
+    @property
+    def latency_record(self) -> str:
+        """The name the latency records over the read regions answer: the read distribution's
+        origin name, or the read record itself when there is no edge."""
+        label = self.edge.read_origin_record if self.edge.enabled else self.dns.read_record
+        return f"{label}.{self.dns.domain}"
+
     link: LinkConfig = LinkConfig()
     """Private network link: Transit Gateways, site-to-site VPN to Azure and on-premises sites."""
 
@@ -278,12 +285,28 @@ class EnvironmentConfig(StrictModel):
 
     @model_validator(mode="after")
     def _edge_names_are_distinct(self) -> Self:
-        label = self.edge.origin_record
-        if self.edge.enabled and label in (self.dns.application_record, self.dns.read_record):
-            raise ValueError(
-                f"edge.origin_record: {label!r} is also a dns record label; the origin name must "
-                "differ from the application and read records or CloudFront would be its own origin"
-            )
+        if not self.edge.enabled:
+            return self
+        dns, edge = self.dns, self.edge
+        # The names the zone already answers: CloudFront must not be its own origin, and the two
+        # origins must not share records (the failover chain's inner level is <label>-standby).
+        taken = {
+            dns.application_record: "dns.application_record",
+            dns.read_record: "dns.read_record",
+        }
+        for key, label in (
+            ("edge.origin_record", edge.origin_record),
+            ("edge.read_origin_record", edge.read_origin_record),
+        ):
+            if label in taken:
+                raise ValueError(
+                    f"{key}: {label!r} is also {taken[label]}; each origin name must differ from "
+                    "the application and read records and from the other origin, or CloudFront "
+                    "would be its own origin or the two record sets would collide"
+                )
+            taken[label] = key
+            if key == "edge.origin_record":
+                taken[f"{label}-standby"] = "the failover chain's standby level"
         return self
 
     @model_validator(mode="after")

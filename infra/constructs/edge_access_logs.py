@@ -1,6 +1,7 @@
 """CloudFront standard logging (v2): access logs delivered by CloudWatch Logs' vended-log
 infrastructure into an S3 bucket. Unlike standard logging (legacy), v2 needs no bucket ACLs, so
-the bucket keeps ``BucketOwnerEnforced`` like every other log bucket of the project."""
+the bucket keeps ``BucketOwnerEnforced`` like every other log bucket of the project. One delivery
+destination (the bucket) takes a delivery source per distribution (``add_distribution``)."""
 
 from __future__ import annotations
 
@@ -47,9 +48,7 @@ class EdgeAccessLogs(Construct):
                 },
             )
         )
-        self.source = logs.CfnDeliverySource(
-            self, "Source", name=name, log_type=LOG_TYPE, resource_arn=distribution_arn
-        )
+        self._policy = policy
         self.destination = logs.CfnDeliveryDestination(
             self,
             "Destination",
@@ -57,12 +56,25 @@ class EdgeAccessLogs(Construct):
             destination_resource_arn=bucket.bucket_arn,
             output_format=OUTPUT_FORMAT,
         )
-        self.delivery = logs.CfnDelivery(
+        self.source, self.delivery = self.add_distribution(
+            "", name=name, distribution_arn=distribution_arn
+        )
+
+    def add_distribution(
+        self, prefix: str, *, name: str, distribution_arn: str
+    ) -> tuple[logs.CfnDeliverySource, logs.CfnDelivery]:
+        """Deliver one more distribution's access logs to the same bucket (construct ids
+        ``<prefix>Source`` and ``<prefix>Delivery``; ``name`` names its delivery source)."""
+        source = logs.CfnDeliverySource(
+            self, f"{prefix}Source", name=name, log_type=LOG_TYPE, resource_arn=distribution_arn
+        )
+        delivery = logs.CfnDelivery(
             self,
-            "Delivery",
+            f"{prefix}Delivery",
             delivery_source_name=name,
             delivery_destination_arn=self.destination.attr_arn,
         )
-        self.delivery.node.add_dependency(self.source)
-        if policy.policy_dependable is not None:
-            self.delivery.node.add_dependency(policy.policy_dependable)
+        delivery.node.add_dependency(source)
+        if self._policy.policy_dependable is not None:
+            delivery.node.add_dependency(self._policy.policy_dependable)
+        return source, delivery

@@ -8,20 +8,24 @@ from infra.nag.acknowledge import acknowledge, child
 
 
 def acknowledge_findings(stack: Stack) -> None:
-    distribution = child(stack, "Edge/Distribution/Resource")
-    acknowledge(
-        distribution,
-        "AwsSolutions-CFR3",
-        "Access logs are on, through CloudFront standard logging v2 (AWS::Logs::DeliverySource/"
-        "Delivery into the AccessLogBucket, construct AccessLogs); the rule reads only the legacy "
-        "Logging property, whose S3 delivery would need ACLs enabled on the bucket.",
-    )
-    acknowledge(
-        distribution,
-        "AwsSolutions-CFR1",
-        "No geo restriction: the design serves research users worldwide and names no excluded "
-        "country; the edge WAF (managed rule groups, IP reputation, rate limit) filters clients.",
-    )
+    # Both distributions (app.<domain> and the read endpoint) log and filter the same way.
+    for site in ("Edge", "ReadEdge"):
+        distribution = child(stack, f"{site}/Distribution/Resource")
+        acknowledge(
+            distribution,
+            "AwsSolutions-CFR3",
+            "Access logs are on, through CloudFront standard logging v2 (AWS::Logs::"
+            "DeliverySource/Delivery into the AccessLogBucket, construct AccessLogs); the rule "
+            "reads only the legacy Logging property, whose S3 delivery would need ACLs enabled on "
+            "the bucket.",
+        )
+        acknowledge(
+            distribution,
+            "AwsSolutions-CFR1",
+            "No geo restriction: the design serves research users worldwide and names no "
+            "excluded country; the edge WAF (managed rule groups, IP reputation, rate limit) "
+            "filters clients.",
+        )
 
     secret = child(stack, "OriginSecret/Secret/Resource")
     for rule in ("AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"):

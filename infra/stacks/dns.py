@@ -7,8 +7,9 @@ that notifies a KMS-encrypted SNS topic (subscriptions from config); the failove
 failover alias records (PRIMARY and SECONDARY region, or a plain alias when there is no second
 region) named ``app.<domain>``, or, with the edge on, ``<edge.origin_record>.<domain>`` while
 ``app.<domain>`` aliases the CloudFront distribution (A and AAAA); Shield Advanced protection of
-the zone when ``edge.shield_advanced`` is set; the read record as latency alias records over the
-read regions; DNS query logging to ``/aws/route53/<domain>``; DNSSEC signing when configured.
+the zone when ``edge.shield_advanced`` is set; latency alias records over the read regions named
+``<dns.read_record>.<domain>``, or, with the edge on, ``<edge.read_origin_record>.<domain>``
+while the read record aliases the read distribution (A and AAAA); DNS query logging to ``/aws/route53/<domain>``; DNSSEC signing when configured.
 
 The ALB names are read from each region's SSM parameters by SDK calls at deploy time
 (``infra/constructs/ingress_lookup.py``): no CloudFormation export locks a regional stack.
@@ -109,7 +110,9 @@ class DnsStack(RegionalStack):
         names: Names,
         removal_policy: RemovalPolicy,
         failover_record: str,
+        latency_record: str,
         distribution: cloudfront.IDistribution | None = None,
+        read_distribution: cloudfront.IDistribution | None = None,
         shield_advanced: bool = False,
         dr_ingress: DrIngress | None = None,
         **kwargs: Any,
@@ -209,19 +212,12 @@ class DnsStack(RegionalStack):
                 failover_record, application_regions
             )
         self.edge_records: list[route53.RecordSet] = []
-        if distribution is not None:
-            edge_target = route53.RecordTarget.from_alias(
-                _DistributionAlias(distribution.distribution_domain_name)
-            )
-            application = f"{dns.application_record}.{dns.domain}"
-            self.edge_records = [
-                route53.ARecord(
-                    self, "EdgeA", zone=self.zone, record_name=application, target=edge_target
-                ),
-                route53.AaaaRecord(
-                    self, "EdgeAaaa", zone=self.zone, record_name=application, target=edge_target
-                ),
-            ]
+        for prefix, label, target in (
+            ("Edge", dns.application_record, distribution),
+            ("ReadEdge", dns.read_record, read_distribution),
+        ):
+            if target is not None:
+                self.edge_records += self._edge_alias(prefix, f"{label}.{dns.domain}", target)
         if shield_advanced:
             shield.CfnProtection(
                 self,
@@ -230,7 +226,7 @@ class DnsStack(RegionalStack):
                 resource_arn=f"{zone_arn_pattern}{self.zone.hosted_zone_id}",
             )
         self.read_records = self._latency_records(
-            f"{dns.read_record}.{dns.domain}", dns.latency_regions(region_roles)
+            latency_record, dns.latency_regions(region_roles)
         )
 
         if dns.dnssec:
@@ -242,6 +238,21 @@ class DnsStack(RegionalStack):
                 key_signing_key_name=re.sub(r"[^a-z0-9]", "", names.resource("ksk")),
                 removal_policy=removal_policy,
             )
+
+    def _edge_alias(
+        self, prefix: str, name: str, distribution: cloudfront.IDistribution
+    ) -> list[route53.RecordSet]:
+        """A and AAAA alias of ``name`` to a CloudFront distribution (ids ``<prefix>A``,
+        ``<prefix>Aaaa``)."""
+        target = route53.RecordTarget.from_alias(
+            _DistributionAlias(distribution.distribution_domain_name)
+        )
+        return [
+            route53.ARecord(self, f"{prefix}A", zone=self.zone, record_name=name, target=target),
+            route53.AaaaRecord(
+                self, f"{prefix}Aaaa", zone=self.zone, record_name=name, target=target
+            ),
+        ]
 
     def _zone(self, dns: DnsConfig) -> route53.IHostedZone:
         if dns.own_hosted_zone:

@@ -4,13 +4,17 @@ certificate and its CLOUDFRONT-scope WAF web ACL).
 Creates: a CloudFront distribution for ``app.<domain>`` (viewer certificate from ACM, DNS-validated
 in the hosted zone; HTTP/2 and HTTP/3; the configured minimum viewer TLS policy), whose one origin
 is the DNS failover chain ``<edge.origin_record>.<domain>`` over HTTPS; cache policies for the
-static paths and none for the API; a WAFv2 web ACL at CLOUDFRONT scope (AWS managed rule groups, a
-per-IP rate limit, KMS-encrypted logs); access logs (standard logging v2) into an S3 bucket; the
-secret origin header in Secrets Manager, replicated to every ALB region; Shield Advanced
-protection of the distribution when ``edge.shield_advanced`` is set.
+static paths and none for the API; a second, read-only distribution (GET/HEAD/OPTIONS, no caching)
+for the read endpoint ``<dns.read_record>.<domain>``, whose origin is the latency records
+``<edge.read_origin_record>.<domain>``; a WAFv2 web ACL at CLOUDFRONT scope (AWS managed rule
+groups, a per-IP rate limit, KMS-encrypted logs) on both; access logs (standard logging v2) of both
+into one S3 bucket; the secret origin header in Secrets Manager, replicated to every ALB region,
+sent by both; Shield Advanced protection of both when ``edge.shield_advanced`` is set.
 
 The ALB listeners read the same secret (their replica) at deploy time, so the regional compute
-stacks deploy after this one; the DNS stack aliases ``app.<domain>`` to ``distribution``.
+stacks deploy after this one; the DNS stack aliases ``app.<domain>`` to ``distribution`` and the
+read endpoint to ``read_distribution``. ``distributions`` lists every distribution that carries
+the origin header (what a rotation must update).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class EdgeStack(RegionalStack):
         domain: str,
         hosted_zone_id: str,
         application_record: str,
+        read_record: str,
         alb_regions: list[str],
         https_port: int,
         names: Names,
@@ -58,6 +63,8 @@ class EdgeStack(RegionalStack):
         name = names.resource("edge")
         self.application_name = f"{application_record}.{domain}"
         self.origin_name = f"{edge.origin_record}.{domain}"
+        self.read_name = f"{read_record}.{domain}"
+        self.read_origin_name = f"{edge.read_origin_record}.{domain}"
 
         logs_key = LogsEncryptionKey(
             self, "LogsKey", alias=names.kms_alias("edge-logs"), removal_policy=removal_policy
@@ -80,42 +87,20 @@ class EdgeStack(RegionalStack):
             replica_regions=[r for r in alb_regions if r != self.region],
             removal_policy=removal_policy,
         )
-        zone = route53.HostedZone.from_hosted_zone_attributes(
+        self._zone = route53.HostedZone.from_hosted_zone_attributes(
             self, "Zone", hosted_zone_id=hosted_zone_id, zone_name=domain
         )
-        self.certificate = acm.Certificate(
-            self,
-            "Certificate",
-            domain_name=self.application_name,
-            validation=acm.CertificateValidation.from_dns(zone),
+        self._edge, self._name, self._https_port = edge, name, https_port
+        self._secret_name = names.origin_secret()
+        self.edge = self._site(
+            "", self.application_name, self.origin_name, edge.api_paths, edge.static_paths
         )
-        ttls = edge.static_cache
-        self.edge = EdgeDistribution(
-            self,
-            "Edge",
-            name=name,
-            domain_name=self.application_name,
-            certificate=self.certificate,
-            origin_name=self.origin_name,
-            https_port=https_port,
-            origin_header_name=edge.origin_header_name,
-            origin_header_value=dynamic_reference(names.origin_secret(), CURRENT),
-            origin_read_timeout_seconds=edge.origin_read_timeout_seconds,
-            static_paths=list(edge.static_paths),
-            api_paths=list(edge.api_paths),
-            static_ttls=StaticTtls(
-                ttls.min_ttl_seconds, ttls.default_ttl_seconds, ttls.max_ttl_seconds
-            ),
-            viewer_security_policy=edge.viewer_security_policy,
-            price_class=edge.price_class,
-            web_acl_arn=self.waf.web_acl.attr_arn,
-            # A changed revision updates the distribution, so CloudFormation re-reads the secret.
-            comment=f"{name}: {self.application_name} -> {self.origin_name} "
-            f"(origin secret revision {edge.origin_secret_revision})",
-        )
+        self.certificate = self.edge.certificate
         self.distribution = self.edge.distribution
-        # The header value must exist (and be replicated) before CloudFront resolves it.
-        self.distribution.node.add_dependency(self.origin_secret)
+        # The read endpoint: read replicas behind it, so only the methods that read.
+        self.read_edge = self._site("Read", self.read_name, self.read_origin_name, read_only=True)
+        self.read_distribution = self.read_edge.distribution
+        self.distributions = [self.distribution, self.read_distribution]
 
         self.log_bucket = log_delivery_bucket(
             self,
@@ -131,12 +116,70 @@ class EdgeStack(RegionalStack):
             name=name,
             bucket=self.log_bucket,
         )
+        self.access_logs.add_distribution(
+            "Read", name=f"{name}-read", distribution_arn=self.read_distribution.distribution_arn
+        )
         if edge.shield_advanced:
-            shield.CfnProtection(
+            for prefix, distribution in (("", self.distribution), ("Read", self.read_distribution)):
+                shield.CfnProtection(
+                    self,
+                    f"{prefix}ShieldProtection",
+                    name=f"{name}-read" if prefix else name,
+                    resource_arn=distribution.distribution_arn,
+                )
+        for prefix, distribution in (("", self.distribution), ("Read", self.read_distribution)):
+            CfnOutput(
                 self,
-                "ShieldProtection",
-                name=name,
-                resource_arn=self.distribution.distribution_arn,
+                f"{prefix}DistributionDomainName",
+                value=distribution.distribution_domain_name,
             )
-        CfnOutput(self, "DistributionDomainName", value=self.distribution.distribution_domain_name)
-        CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
+            CfnOutput(self, f"{prefix}DistributionId", value=distribution.distribution_id)
+
+    def _site(
+        self,
+        prefix: str,
+        domain_name: str,
+        origin_name: str,
+        api_paths: list[str] | None = None,
+        static_paths: list[str] | None = None,
+        *,
+        read_only: bool = False,
+    ) -> EdgeDistribution:
+        """One public name at the edge: its viewer certificate and its distribution (construct
+        ids ``<prefix>Certificate`` and ``<prefix>Edge``; the first site keeps the unprefixed
+        ids it was deployed with)."""
+        edge, name = self._edge, self._name + (f"-{prefix.lower()}" if prefix else "")
+        certificate = acm.Certificate(
+            self,
+            f"{prefix}Certificate",
+            domain_name=domain_name,
+            validation=acm.CertificateValidation.from_dns(self._zone),
+        )
+        ttls = edge.static_cache
+        site = EdgeDistribution(
+            self,
+            f"{prefix}Edge",
+            name=name,
+            domain_name=domain_name,
+            certificate=certificate,
+            origin_name=origin_name,
+            https_port=self._https_port,
+            origin_header_name=edge.origin_header_name,
+            origin_header_value=dynamic_reference(self._secret_name, CURRENT),
+            origin_read_timeout_seconds=edge.origin_read_timeout_seconds,
+            api_paths=list(api_paths or []),
+            static_paths=list(static_paths or []),
+            static_ttls=StaticTtls(
+                ttls.min_ttl_seconds, ttls.default_ttl_seconds, ttls.max_ttl_seconds
+            ),
+            viewer_security_policy=edge.viewer_security_policy,
+            price_class=edge.price_class,
+            web_acl_arn=self.waf.web_acl.attr_arn,
+            read_only=read_only,
+            # A changed revision updates the distribution, so CloudFormation re-reads the secret.
+            comment=f"{name}: {domain_name} -> {origin_name} "
+            f"(origin secret revision {edge.origin_secret_revision})",
+        )
+        # The header value must exist (and be replicated) before CloudFront resolves it.
+        site.distribution.node.add_dependency(self.origin_secret)
+        return site

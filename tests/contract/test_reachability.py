@@ -1,7 +1,10 @@
 """Reachability through routes, security groups and network ACLs, read from the synthesized
 network templates: the expected table holds in every region of every environment, and a change
 to one layer alone cannot open the data tier. Once the edge is on (``edge.enabled``), only
-CloudFront and the Route 53 health checkers reach the ALBs."""
+CloudFront and the Route 53 health checkers reach the ALBs. The public names (``app.<domain>``
+and the read endpoint ``api-read.<domain>``) are followed end to end through the DNS, edge,
+network and compute templates (``tools/reachability_names.py``): each reaches the ALBs of its
+regions, through CloudFront with the origin header once the edge is on."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 
 from tests.synth import SynthesizedEnvironment
 from tools.reachability import NetworkModel
+from tools.reachability_names import CLOUDFRONT, NameModel
 
 # Reachable only while there is no edge in front of the ALBs.
 WITHOUT_EDGE = "without edge"
@@ -119,3 +123,102 @@ def test_an_acl_without_its_return_path_breaks_the_flow(production: SynthesizedE
             del template["Resources"][logical_id]
     verdict = NetworkModel(template).can_reach("app", "db", 5432)
     assert not verdict and "the answer out" in verdict.reason, verdict
+
+
+# The read endpoint's regions, seen from the network alone: (source, port, reachable).
+READ_ALB_EXPECTED: list[tuple[str, int, bool | str]] = [
+    ("internet", 443, WITHOUT_EDGE),
+    ("cloudfront", 443, True),
+    ("route53-health-checkers", 443, True),
+]
+
+
+def _read_regions(env: SynthesizedEnvironment) -> list[str]:
+    return env.config.dns.latency_regions({r: c.role for r, c in env.config.regions.items()})
+
+
+@pytest.mark.parametrize(("source", "port", "reachable"), READ_ALB_EXPECTED)
+def test_read_region_albs(any_env: SynthesizedEnvironment, source, port, reachable):
+    if reachable == WITHOUT_EDGE:
+        reachable = not any_env.config.edge.enabled
+    for region in _read_regions(any_env):
+        verdict = NetworkModel(any_env.template("network", region)).can_reach(source, "web", port)
+        assert verdict.allowed is reachable, f"{region} {source}->read ALB:{port}: {verdict}"
+
+
+def _names(env: SynthesizedEnvironment, dns: dict[str, Any] | None = None) -> NameModel:
+    names = env.stacks.names
+    return NameModel(
+        dns or env.template("dns", "global"),
+        env.templates.get(names.stack_id("edge", "global")),
+        {r: env.template("network", r) for r in env.config.regions},
+        {r: env.template("compute", r) for r in env.config.regions},
+    )
+
+
+def _expected_names(env: SynthesizedEnvironment) -> dict[str, list[str]]:
+    """Public name -> the ALB regions it must reach."""
+    dns = env.config.dns
+    roles = {r: c.role for r, c in env.config.regions.items()}
+    return {
+        f"{dns.application_record}.{dns.domain}": dns.application_regions(roles),
+        f"{dns.read_record}.{dns.domain}": dns.latency_regions(roles),
+    }
+
+
+def test_public_names_reach_their_regions_end_to_end(any_env: SynthesizedEnvironment):
+    model = _names(any_env)
+    for name, regions in _expected_names(any_env).items():
+        verdicts = model.can_reach(name)
+        albs = {k: v for k, v in verdicts.items() if not k.startswith("address ")}
+        assert sorted(albs) == sorted(regions), (name, verdicts)
+        for region, verdict in albs.items():
+            assert verdict, f"{name} -> {region}: {verdict.reason}"
+        # With the edge on, every path goes through CloudFront (the ALBs admit nothing else).
+        sources = {a.source for a in model.arrivals(name) if a.region is not None}
+        assert sources == ({CLOUDFRONT} if any_env.config.edge.enabled else {"internet"}), name
+
+
+def test_read_records_straight_at_the_albs_are_unreachable_behind_the_edge(
+    staging: SynthesizedEnvironment,
+):
+    """The regression this guards: with the edge on, latency records named api-read.<domain>
+    that alias the ALBs directly (no distribution) lead nowhere, since the ALBs admit only
+    CloudFront and the Route 53 health checkers."""
+    dns_config = staging.config.dns
+    read = f"{dns_config.read_record}.{dns_config.domain}."
+    template = copy.deepcopy(staging.template("dns", "global"))
+    records = template["Resources"]
+    for logical_id in [k for k, v in records.items() if v["Type"] == "AWS::Route53::RecordSet"]:
+        props = records[logical_id]["Properties"]
+        if props["Name"] == read:
+            del records[logical_id]  # the aliases to the read distribution
+        elif props["Name"] == f"{staging.config.latency_record}.":
+            props["Name"] = read
+    verdicts = _names(staging, template).can_reach(read)
+    assert sorted(verdicts) == sorted(_read_regions(staging))
+    for region, verdict in verdicts.items():
+        assert not verdict and "security group does not allow ingress" in verdict.reason, (
+            region,
+            verdict,
+        )
+
+
+def test_a_distribution_without_the_origin_header_is_refused_by_the_listeners(
+    staging: SynthesizedEnvironment,
+):
+    names = staging.stacks.names
+    edge = copy.deepcopy(staging.templates[names.stack_id("edge", "global")])
+    for resource in edge["Resources"].values():
+        if resource["Type"] == "AWS::CloudFront::Distribution":
+            for origin in resource["Properties"]["DistributionConfig"]["Origins"]:
+                origin.pop("OriginCustomHeaders", None)
+    model = NameModel(
+        staging.template("dns", "global"),
+        edge,
+        {r: staging.template("network", r) for r in staging.config.regions},
+        {r: staging.template("compute", r) for r in staging.config.regions},
+    )
+    dns = staging.config.dns
+    for region, verdict in model.can_reach(f"{dns.read_record}.{dns.domain}").items():
+        assert not verdict and "answers 403" in verdict.reason, (region, verdict)

@@ -37,9 +37,24 @@ def _edge(env: SynthesizedEnvironment) -> dict[str, Any]:
     return env.template("edge", "global")
 
 
+def _distributions(env: SynthesizedEnvironment) -> dict[str, dict[str, Any]]:
+    """Distribution config by its first alias (app.<domain>, api-read.<domain>)."""
+    found = {}
+    for distribution in resources(_edge(env), DISTRIBUTION).values():
+        config = distribution["Properties"]["DistributionConfig"]
+        (alias,) = config["Aliases"]
+        found[alias] = dict(config)
+    return found
+
+
 def _distribution(env: SynthesizedEnvironment) -> dict[str, Any]:
-    (distribution,) = resources(_edge(env), DISTRIBUTION).values()
-    return dict(distribution["Properties"]["DistributionConfig"])
+    dns = env.config.dns
+    return _distributions(env)[f"{dns.application_record}.{dns.domain}"]
+
+
+def _read_distribution(env: SynthesizedEnvironment) -> dict[str, Any]:
+    dns = env.config.dns
+    return _distributions(env)[f"{dns.read_record}.{dns.domain}"]
 
 
 @pytest.fixture(params=EDGE_ENVS)
@@ -127,12 +142,52 @@ def test_one_origin_the_dns_failover_chain_over_https(edge_env: SynthesizedEnvir
     assert header["HeaderValue"].endswith(":current}}")
 
 
+def test_read_endpoint_has_its_own_read_only_distribution(edge_env: SynthesizedEnvironment):
+    """api-read.<domain> goes through the edge too: same viewer TLS, HTTP versions, WAF and
+    origin header as app.<domain>, no caching, only the methods that read, and the latency
+    records (read-origin.<domain>) as its one origin."""
+    edge, dns = edge_env.config.edge, edge_env.config.dns
+    config, app = _read_distribution(edge_env), _distribution(edge_env)
+    for key in ("HttpVersion", "IPV6Enabled", "PriceClass", "WebACLId"):
+        assert config[key] == app[key], key
+    viewer = config["ViewerCertificate"]
+    assert viewer["MinimumProtocolVersion"] == edge.viewer_security_policy
+    assert viewer["SslSupportMethod"] == "sni-only"
+    certificate = _edge(edge_env)["Resources"][ref_target(viewer["AcmCertificateArn"])]
+    assert certificate["Properties"]["DomainName"] == f"{dns.read_record}.{dns.domain}"
+    assert config.get("CacheBehaviors", []) == []
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD", "OPTIONS"]
+    assert behaviour["CachePolicyId"] == CACHING_DISABLED
+    assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert "OriginGroups" not in config
+    (origin,) = config["Origins"]
+    assert origin["DomainName"] == f"{edge.read_origin_record}.{dns.domain}"
+    assert origin["DomainName"] == edge_env.config.latency_record
+    assert "OriginShield" not in origin  # it would pin every request to one Region
+    assert origin["CustomOriginConfig"] == app["Origins"][0]["CustomOriginConfig"]
+    assert origin["OriginCustomHeaders"] == app["Origins"][0]["OriginCustomHeaders"]
+    # The rotation revision reaches both distributions (docs/runbooks.md, step 3).
+    assert f"revision {edge.origin_secret_revision})" in config["Comment"]
+
+
+def test_the_stack_lists_every_distribution_that_sends_the_origin_header(
+    edge_env: SynthesizedEnvironment,
+):
+    stack = edge_env.stacks.edge
+    assert stack is not None
+    listed = {stack.resolve(d.distribution_id)["Ref"] for d in stack.distributions}
+    assert listed == set(resources(_edge(edge_env), DISTRIBUTION))
+
+
 def test_waf_at_cloudfront_scope_in_us_east_1(edge_env: SynthesizedEnvironment):
     template = _edge(edge_env)
     ((acl_id, acl),) = resources(template, "AWS::WAFv2::WebACL").items()
     props = acl["Properties"]
     assert props["Scope"] == "CLOUDFRONT"
-    assert _distribution(edge_env)["WebACLId"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    for config in _distributions(edge_env).values():
+        assert config["WebACLId"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     assert resources(template, "AWS::WAFv2::WebACLAssociation") == {}
     rules = {r["Name"]: r for r in props["Rules"]}
     assert "AWSManagedRulesCommonRuleSet" in rules
@@ -145,17 +200,28 @@ def test_waf_at_cloudfront_scope_in_us_east_1(edge_env: SynthesizedEnvironment):
 
 def test_access_logs_go_to_the_log_bucket(edge_env: SynthesizedEnvironment):
     template = _edge(edge_env)
-    (distribution_id,) = resources(template, DISTRIBUTION)
-    (source,) = resources(template, "AWS::Logs::DeliverySource").values()
-    assert source["Properties"]["LogType"] == "ACCESS_LOGS"
-    arn = json.dumps(source["Properties"]["ResourceArn"])
-    assert distribution_id in arn
-    (destination,) = resources(template, "AWS::Logs::DeliveryDestination").values()
+    distributions = set(resources(template, DISTRIBUTION))
+    assert len(distributions) == 2
+    sources = resources(template, "AWS::Logs::DeliverySource")
+    logged = set()
+    for source in sources.values():
+        assert source["Properties"]["LogType"] == "ACCESS_LOGS"
+        (distribution_id,) = [
+            d for d in distributions if d in json.dumps(source["Properties"]["ResourceArn"])
+        ]
+        logged.add(distribution_id)
+    assert logged == distributions
+    (destination_id, destination), = resources(template, "AWS::Logs::DeliveryDestination").items()
     bucket_id = ref_target(destination["Properties"]["DestinationResourceArn"])
     bucket = template["Resources"][bucket_id]["Properties"]
     rules = bucket["LifecycleConfiguration"]["Rules"]
     assert rules[0]["ExpirationInDays"] == edge_env.config.edge.access_log_retention_days
-    assert len(resources(template, "AWS::Logs::Delivery")) == 1
+    deliveries = resources(template, "AWS::Logs::Delivery").values()
+    assert sorted(d["Properties"]["DeliverySourceName"] for d in deliveries) == sorted(
+        s["Properties"]["Name"] for s in sources.values()
+    )
+    for delivery in deliveries:
+        assert ref_target(delivery["Properties"]["DeliveryDestinationArn"]) == destination_id
 
 
 def test_origin_secret_is_generated_and_replicated_never_in_a_template(
@@ -288,6 +354,44 @@ def test_app_aliases_the_distribution_and_the_chain_moves_to_the_origin_name(
     assert sorted(r["Failover"] for r in origin) == ["PRIMARY", "SECONDARY"]
 
 
+def test_read_record_aliases_the_read_distribution_and_the_latency_records_move(
+    edge_env: SynthesizedEnvironment,
+):
+    template = edge_env.template("dns", "global")
+    dns = edge_env.config.dns
+    records = [r["Properties"] for r in resources(template, "AWS::Route53::RecordSet").values()]
+    read = [r for r in records if r["Name"] == f"{dns.read_record}.{dns.domain}."]
+    assert sorted(r["Type"] for r in read) == ["A", "AAAA"]
+    edge_id = edge_env.stacks.names.stack_id("edge", "global")
+    outputs = _edge(edge_env)["Outputs"]
+    (read_distribution_id,) = [
+        k for k, v in resources(_edge(edge_env), DISTRIBUTION).items()
+        if v["Properties"]["DistributionConfig"]["Aliases"] == [f"{dns.read_record}.{dns.domain}"]
+    ]  # fmt: skip
+    for record in read:
+        assert "Region" not in record and "SetIdentifier" not in record
+        output = record["AliasTarget"]["DNSName"]["Fn::GetStackOutput"]
+        assert output["StackName"] == edge_id
+        assert outputs[output["OutputName"]]["Value"] == {
+            "Fn::GetAtt": [read_distribution_id, "DomainName"]
+        }
+    latency = [r for r in records if r["Name"] == f"{edge_env.config.latency_record}."]
+    roles = {r: c.role for r, c in edge_env.config.regions.items()}
+    assert sorted(r["Region"] for r in latency) == sorted(dns.latency_regions(roles))
+    assert all(r["AliasTarget"]["EvaluateTargetHealth"] and "HealthCheckId" in r for r in latency)
+
+
+def test_without_edge_the_read_record_is_the_latency_records(development: SynthesizedEnvironment):
+    dns = development.config.dns
+    assert development.config.latency_record == f"{dns.read_record}.{dns.domain}"
+    records = resources(development.template("dns", "global"), "AWS::Route53::RecordSet")
+    read = [
+        r["Properties"] for r in records.values()
+        if r["Properties"]["Name"] == f"{dns.read_record}.{dns.domain}."
+    ]  # fmt: skip
+    assert read and all("Region" in r for r in read)
+
+
 def test_edge_deploys_before_the_listeners_and_the_dns(edge_env: SynthesizedEnvironment):
     names = edge_env.stacks.names
     edge_id = names.stack_id("edge", "global")
@@ -315,9 +419,14 @@ def test_shield_advanced_protects_the_distribution(tmp_path: Path):
     app = new_app(outdir=str(tmp_path / "out"), context={"env": "staging"})
     edge = StackFactory(app, config).edge()
     template = app.synth().get_stack_by_name(edge.stack_name).template
-    (protection,) = resources(template, "AWS::Shield::Protection").values()
-    (distribution_id,) = resources(template, DISTRIBUTION)
-    assert distribution_id in json.dumps(protection["Properties"]["ResourceArn"])
+    protections = [
+        json.dumps(p["Properties"]["ResourceArn"])
+        for p in resources(template, "AWS::Shield::Protection").values()
+    ]
+    distributions = resources(template, DISTRIBUTION)
+    assert len(protections) == len(distributions) == 2
+    for distribution_id in distributions:
+        assert sum(distribution_id in arn for arn in protections) == 1, distribution_id
 
 
 @pytest.mark.parametrize(
@@ -330,6 +439,10 @@ def test_shield_advanced_protects_the_distribution(tmp_path: Path):
         (lambda e: e.update(viewer_security_policy="TLSv1_2016"), "viewer_security_policy"),
         (lambda e: e["static_cache"].update(default_ttl_seconds=0, min_ttl_seconds=10), "min_ttl"),
         (lambda e: e.update(origin_record="app"), "edge.origin_record"),
+        (lambda e: e.update(read_origin_record="api-read"), "edge.read_origin_record"),
+        (lambda e: e.update(read_origin_record="origin"), "edge.read_origin_record"),
+        (lambda e: e.update(read_origin_record="origin-standby"), "standby level"),
+        (lambda e: e.update(read_origin_record="Read"), "edge.read_origin_record"),
     ],
 )
 def test_edge_config_errors_are_one_line(tmp_path: Path, mutate, expected: str):
