@@ -104,9 +104,7 @@ class NameModel:
             elif region is not None:
                 found.append(Arrival(region, source, port, headers, via))
             elif isinstance(alias["DNSName"], str):
-                found += self.arrivals(
-                    alias["DNSName"], source, port, headers=headers, via=via
-                )
+                found += self.arrivals(alias["DNSName"], source, port, headers=headers, via=via)
         return found
 
     def _through_distribution(self, logical_id: str, via: tuple[str, ...]) -> list[Arrival]:
@@ -117,7 +115,9 @@ class NameModel:
         for origin_id in dict.fromkeys(b["TargetOriginId"] for b in behaviours):
             origin = origins[origin_id]
             custom = origin.get("CustomOriginConfig", {})
-            headers = {h["HeaderName"]: h["HeaderValue"] for h in origin.get("OriginCustomHeaders", [])}
+            headers = {
+                h["HeaderName"]: h["HeaderValue"] for h in origin.get("OriginCustomHeaders", [])
+            }
             found += self.arrivals(
                 origin["DomainName"],
                 CLOUDFRONT,

@@ -9,7 +9,8 @@ region) named ``app.<domain>``, or, with the edge on, ``<edge.origin_record>.<do
 ``app.<domain>`` aliases the CloudFront distribution (A and AAAA); Shield Advanced protection of
 the zone when ``edge.shield_advanced`` is set; latency alias records over the read regions named
 ``<dns.read_record>.<domain>``, or, with the edge on, ``<edge.read_origin_record>.<domain>``
-while the read record aliases the read distribution (A and AAAA); DNS query logging to ``/aws/route53/<domain>``; DNSSEC signing when configured.
+while the read record aliases the read distribution (A and AAAA); DNS query logging to
+``/aws/route53/<domain>``; DNSSEC signing when configured.
 
 The ALB names are read from each region's SSM parameters by SDK calls at deploy time
 (``infra/constructs/ingress_lookup.py``): no CloudFormation export locks a regional stack.
@@ -225,9 +226,7 @@ class DnsStack(RegionalStack):
                 name=names.resource("zone"),
                 resource_arn=f"{zone_arn_pattern}{self.zone.hosted_zone_id}",
             )
-        self.read_records = self._latency_records(
-            latency_record, dns.latency_regions(region_roles)
-        )
+        self.read_records = self._latency_records(latency_record, dns.latency_regions(region_roles))
 
         if dns.dnssec:
             self.signing = ZoneSigning(

@@ -211,7 +211,7 @@ def test_access_logs_go_to_the_log_bucket(edge_env: SynthesizedEnvironment):
         ]
         logged.add(distribution_id)
     assert logged == distributions
-    (destination_id, destination), = resources(template, "AWS::Logs::DeliveryDestination").items()
+    ((destination_id, destination),) = resources(template, "AWS::Logs::DeliveryDestination").items()
     bucket_id = ref_target(destination["Properties"]["DestinationResourceArn"])
     bucket = template["Resources"][bucket_id]["Properties"]
     rules = bucket["LifecycleConfiguration"]["Rules"]
