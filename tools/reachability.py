@@ -10,6 +10,10 @@ origin lock-down): ``cloudfront`` (CloudFront's origin-facing servers) and
 tier's ALB may carry a second group (``HealthCheckers``), so the web tier is its groups together.
 It reads the template the way EC2 evaluates it: ACL entries by rule number, first match wins,
 then the implicit deny; a security group allows what any of its rules allows.
+
+Public names (``app.<domain>``, ``api-read.<domain>``) are followed from DNS through CloudFront to
+these ALBs by ``tools/reachability_names.py``; links beyond the Transit Gateway by
+``tools/reachability_links.py``.
 """
 
 from __future__ import annotations
