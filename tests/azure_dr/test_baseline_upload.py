@@ -93,9 +93,11 @@ def test_a_role_still_propagating_is_waited_out(container):
     result = baseline_upload.publish(refusing, TEXT, progress=lines.append, sleep=sleeps.append)
     assert result.uploaded is True
     assert sleeps == [baseline_upload.RETRY_SECONDS] * 2
-    assert lines == [
-        "cluster baseline: AuthorizationPermissionMismatch from the storage account, retrying"
-    ] * 2
+    assert (
+        lines
+        == ["cluster baseline: AuthorizationPermissionMismatch from the storage account, retrying"]
+        * 2
+    )
 
 
 @pytest.mark.parametrize(
