@@ -5,15 +5,15 @@ template's Flux configuration applies (azure_dr/footprint/baseline.py). Content-
 second sync finds the blob and uploads nothing; a changed baseline is a new folder.
 
 Runs after the deployment (which creates the container and grants the deploying principal
-Storage Blob Data Contributor on it). A fresh role assignment can take minutes to reach the
-storage data plane, so a 403 is retried for up to ``PROPAGATION_SECONDS``.
+Storage Blob Data Contributor on it). A fresh role assignment can take a while to reach the
+storage data plane, so a 403 is retried for a while (``WAITS``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,14 +22,16 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError, Serv
 from azure_dr.errors import AzureDrError
 from infra.k8s_baseline import published_blob, rendered_file, rendered_text
 
-# Azure RBAC: "role assignment changes can take up to 10 minutes to take effect".
-PROPAGATION_SECONDS = 600.0
 RETRY_SECONDS = 15.0
 CONTENT_TYPE = "application/yaml"
 DIGEST_KEY = "sha256"
 # 403 codes of the Blob service: the firewall refuses the address (AuthorizationFailure), or the
 # identity has no data role yet (AuthorizationPermissionMismatch).
 FIREWALL, NO_ROLE = "AuthorizationFailure", "AuthorizationPermissionMismatch"
+# How long each refusal is waited out. A new role assignment: "can take up to 30 minutes to
+# propagate" (Azure Storage, "Authorize access to blobs using Microsoft Entra ID"). A firewall
+# refusal rarely goes away by itself (the deployment may just have admitted new addresses).
+WAITS: Mapping[str, float] = {NO_ROLE: 1800.0, FIREWALL: 60.0}
 
 
 @dataclass(frozen=True)
@@ -59,14 +61,14 @@ def publish(
     progress: Callable[[str], None],
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-    wait_seconds: float = PROPAGATION_SECONDS,
+    waits: Mapping[str, float] = WAITS,
 ) -> Published:
     """Upload ``text`` to its content folder in ``container`` (an azure-storage-blob
     ContainerClient) unless it is already there."""
     name = published_blob(text)
     digest = hashlib.sha256(text.encode()).hexdigest()
     blob = container.get_blob_client(name)
-    deadline = clock() + wait_seconds
+    started = clock()
     while True:
         try:
             if _present(blob, digest):
@@ -80,7 +82,7 @@ def publish(
             return Published(container.container_name, name, uploaded=True)
         except HttpResponseError as exc:
             code = _code(exc)
-            if exc.status_code == 403 and code in (FIREWALL, NO_ROLE) and clock() < deadline:
+            if exc.status_code == 403 and clock() < started + waits.get(code, 0.0):
                 progress(f"cluster baseline: {code} from the storage account, retrying")
                 sleep(RETRY_SECONDS)
                 continue

@@ -117,7 +117,7 @@ def test_a_lasting_refusal_is_one_line_after_the_wait(container, code, expected)
     with pytest.raises(AzureDrError) as caught:
         baseline_upload.publish(
             refusing, TEXT, progress=lambda _: None, sleep=sleep, clock=lambda: now[0],
-            wait_seconds=60,
+            waits={code: 60.0},
         )  # fmt: skip
     message = str(caught.value)
     assert expected in message and "\n" not in message
