@@ -12,13 +12,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 from azure.core.credentials import TokenCredential
 
-from azure_dr import replication
+from azure_dr import baseline_upload, replication
 from azure_dr.aws_link import read_tunnel_addresses
 from azure_dr.client import ArmSession, ClientOptions, default_credential, password_parameter
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD
@@ -144,7 +144,10 @@ def main(
                 args, config, session, footprint, token, environ, seams or {}, out, err,
                 confirm=lambda: _confirm(inp, err),
             )  # fmt: skip
-        return _run(args, session, footprint, environ, inp, out, err, progress_every)
+        publish = None
+        if args.command == "sync":
+            publish = _baseline_step(args, config, footprint, token, seams or {}, err)
+        return _run(args, session, footprint, environ, inp, out, err, progress_every, publish)
     except KeyboardInterrupt:
         print("error: interrupted; a running deployment continues in Azure", file=err)
         return EXIT_FAILED
@@ -165,7 +168,9 @@ def _run(
     out: TextIO,
     err: TextIO,
     progress_every: float,
+    publish: Callable[[], None] | None = None,
 ) -> int:
+    """``publish``: sync's last step once the footprint is in place (the cluster baseline)."""
     if args.command == "outputs":
         _print_outputs(session.outputs(), args.output, out)
         return EXIT_OK
@@ -186,6 +191,8 @@ def _run(
         return EXIT_CHANGES if has_changes else EXIT_OK
     if not has_changes:
         print("nothing to change", file=err)
+        if publish:
+            publish()
         _print_outputs(session.outputs(), args.output, out)
         return EXIT_OK
     if deleted:
@@ -215,8 +222,45 @@ def _run(
         f"applied: {s['create']} created, {s['modify']} modified, {s['unchanged']} unchanged",
         file=err,
     )
+    if publish:
+        publish()
     _print_outputs(outputs, args.output, out)
     return EXIT_OK
+
+
+def _baseline_step(
+    args: argparse.Namespace,
+    config: Any,
+    footprint: Footprint,
+    credential: TokenCredential,
+    seams: Mapping[str, Any],
+    err: TextIO,
+) -> Callable[[], None]:
+    """The cluster baseline's part of sync, self-contained: refuse a stale rendered overlay
+    before anything changes (now), upload it once the footprint is in place (the returned
+    step). ``seams["baseline_container"]`` (endpoint, container) -> ContainerClient replaces
+    the real client in tests."""
+    text = baseline_upload.checkout_text(config)
+    endpoint = args.blob_endpoint or CLOUDS[args.cloud].blob_endpoint(
+        footprint.names.storage_account
+    )
+    name = config.azure.aks.baseline_source.container
+
+    def step() -> None:
+        factory = seams.get("baseline_container")
+        if factory is not None:
+            container = factory(endpoint, name)
+        else:
+            from azure.storage.blob import ContainerClient
+
+            container = ContainerClient(endpoint, name, credential=credential)
+        result = baseline_upload.publish(
+            container, text, progress=lambda line: print(line, file=err, flush=True)
+        )
+        done = "uploaded" if result.uploaded else "already there, nothing uploaded:"
+        print(f"cluster baseline: {done} {result.container}/{result.blob}", file=err)
+
+    return step
 
 
 def _default_aws_session() -> Any:

@@ -23,6 +23,11 @@ class Cloud:
     def scope(self) -> str:
         return self.audience.rstrip("/") + "/.default"
 
+    def blob_endpoint(self, account: str) -> str:
+        """Public name of a storage account's Blob service; inside the VNet the same name
+        resolves to the private endpoint (its CNAME into ``blob_dns_zone``)."""
+        return f"https://{account}.{self.blob_dns_zone.removeprefix('privatelink.')}/"
+
 
 CLOUDS: dict[str, Cloud] = {
     c.name: c

@@ -20,12 +20,13 @@ from typing import Any
 
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD, Cloud
 from azure_dr.footprint.arm import evaluate_resource_id, resource_id
+from azure_dr.footprint.baseline import baseline_delivery
 from azure_dr.footprint.cluster import (
     AKS_TYPE,
     WORKSPACE_TYPE,
-    baseline_gitops,
     cluster,
     cluster_admins,
+    command_invoke,
     secrets_provider_reads,
     workspace,
 )
@@ -52,7 +53,7 @@ from azure_dr.footprint.vpn import (
     vpn_resources,
 )
 from infra.config import EnvironmentConfig
-from infra.k8s_baseline import rendered_path
+from infra.k8s_baseline import published_folder, rendered_text
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 
@@ -153,7 +154,8 @@ def build_footprint(
         workspace(names, retention_days=az.log_retention_days, location=az.location, tags=tags),
         *cluster(names, az.aks, location=az.location, tags=tags,
                  istio_revision=config.compute.baseline.aks_istio_revision),
-        *baseline_gitops(names, az.aks.baseline_source, rendered_path(config.name, "aks")),
+        *baseline_delivery(names, az.aks.baseline_source,
+                           published_folder(rendered_text(config, "aks"))),
         *postgres(
             names, az.postgres, dns_zone=postgres_zone, zones=zones,
             location=az.location, tags=tags,
@@ -169,6 +171,7 @@ def build_footprint(
                             workspace_id=resource_id(WORKSPACE_TYPE, names.workspace),
                             location=az.location, tags=tags),
         *cluster_admins(names, az.access.cluster_admin_group_ids),
+        *command_invoke(names, az.access.cluster_admin_group_ids),
         secrets_provider_reads(names, vault_id),
         *replicator_identity(names, az.identity.replicator, account_id=account_id,
                              location=az.location, tags=tags),

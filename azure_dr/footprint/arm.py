@@ -35,6 +35,7 @@ API_VERSIONS: dict[str, str] = {
     "Microsoft.ManagedIdentity/userAssignedIdentities": "2023-01-31",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials": "2023-01-31",
     "Microsoft.Authorization/roleAssignments": "2022-04-01",
+    "Microsoft.Authorization/roleDefinitions": "2022-04-01",
     "Microsoft.KubernetesConfiguration/extensions": "2024-11-01",
     "Microsoft.KubernetesConfiguration/fluxConfigurations": "2025-04-01",
     "Microsoft.Network/applicationGateways": "2024-05-01",

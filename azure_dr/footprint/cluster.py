@@ -11,19 +11,15 @@ from azure_dr.footprint.network import subnet_id
 from azure_dr.footprint.roles import (
     AKS_RBAC_CLUSTER_ADMIN,
     KEY_VAULT_SECRETS_USER,
+    CustomRole,
     inner,
     role_assignment,
 )
-from infra.config.azure import AksConfig, BaselineSource, NodePool
+from infra.config.azure import AksConfig, NodePool
 
 AKS_TYPE = "Microsoft.ContainerService/managedClusters"
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 SECRETS_PROVIDER = "azureKeyvaultSecretsProvider"
-EXTENSION_TYPE = "Microsoft.KubernetesConfiguration/extensions"
-FLUX_TYPE = "Microsoft.KubernetesConfiguration/fluxConfigurations"
-FLUX_NAMESPACE = "flux-system"
-# Flux polls the pinned commit; a new commit arrives with a template change, not a poll.
-FLUX_INTERVAL_SECONDS = 600
 
 
 def workspace(
@@ -163,6 +159,46 @@ def cluster_admins(names: AzureNames, group_ids: list[str]) -> list[dict[str, An
     ]
 
 
+# What `az aks command invoke` needs on the cluster (learn.microsoft.com/azure/aks/
+# access-private-cluster): runcommand/action and commandResults/read; plus managedClusters/read,
+# because the CLI reads the cluster first (to pass the caller's Entra token to the command).
+# No built-in role is that narrow: "Azure Kubernetes Service Cluster Admin Role" lacks
+# commandResults/read and adds listClusterAdminCredential, the Contributor role has
+# managedClusters/*, the Cluster User and RBAC roles lack runcommand.
+COMMAND_INVOKE_ACTIONS = (
+    "Microsoft.ContainerService/managedClusters/read",
+    "Microsoft.ContainerService/managedClusters/runcommand/action",
+    "Microsoft.ContainerService/managedClusters/commandResults/read",
+)
+
+
+def command_invoke(names: AzureNames, group_ids: list[str]) -> list[dict[str, Any]]:
+    """The operator path into the private cluster: the admin groups may run ``kubectl`` through
+    ``az aks command invoke`` (the command runs with their own Entra identity, so Kubernetes
+    RBAC still decides what it may do) and nothing else at the ARM level."""
+    role = CustomRole(
+        name=names.command_invoke_role,
+        definition_id=names.command_invoke_role_id,
+        actions=COMMAND_INVOKE_ACTIONS,
+        description=f"az aks command invoke on {names.cluster} (managed by azure_dr)",
+    )
+    cluster_id = resource_id(AKS_TYPE, names.cluster)
+    return [
+        role.definition(),
+        *(
+            role_assignment(
+                role,
+                scope=cluster_id,
+                principal_id=group,
+                principal_type="Group",
+                principal_key=f"'{group}'",
+                depends_on=[cluster_id],
+            )
+            for group in group_ids
+        ),
+    ]
+
+
 def secrets_provider_reads(names: AzureNames, vault_id: str) -> dict[str, Any]:
     """The Key Vault CSI driver's identity (the add-on's managed identity, which AKS creates
     with the cluster) reads secrets of this vault only."""
@@ -177,50 +213,3 @@ def secrets_provider_reads(names: AzureNames, vault_id: str) -> dict[str, Any]:
         principal_key=f"{inner(cluster_id)}, '{SECRETS_PROVIDER}'",
         depends_on=[cluster_id, vault_id],
     )
-
-
-def baseline_gitops(names: AzureNames, source: BaselineSource, path: str) -> list[dict[str, Any]]:
-    """The managed Flux extension and one Flux configuration that applies the rendered AKS
-    baseline (``path`` in the repository, at the pinned commit) and prunes what leaves it."""
-    cluster_id = resource_id(AKS_TYPE, names.cluster)
-    # The configuration waits for the extension (its CRDs and controllers).
-    extension_id = f"[extensionResourceId({inner(cluster_id)}, '{EXTENSION_TYPE}', 'flux')]"
-    extension = resource(
-        EXTENSION_TYPE,
-        "flux",
-        {
-            "extensionType": "microsoft.flux",
-            "autoUpgradeMinorVersion": False,
-            "version": source.flux_extension_version,
-            "scope": {"cluster": {"releaseNamespace": FLUX_NAMESPACE}},
-        },
-        scope=cluster_id,
-        depends_on=[cluster_id],
-    )
-    configuration = resource(
-        FLUX_TYPE,
-        "fdr-baseline",
-        {
-            "scope": "cluster",
-            "namespace": FLUX_NAMESPACE,
-            "sourceKind": "GitRepository",
-            "suspend": False,
-            "gitRepository": {
-                "url": source.repository_url,
-                "repositoryRef": {"commit": source.commit},
-                "syncIntervalInSeconds": FLUX_INTERVAL_SECONDS,
-                "timeoutInSeconds": FLUX_INTERVAL_SECONDS,
-            },
-            "kustomizations": {
-                "baseline": {
-                    "path": path,
-                    "prune": True,
-                    "syncIntervalInSeconds": FLUX_INTERVAL_SECONDS,
-                    "timeoutInSeconds": FLUX_INTERVAL_SECONDS,
-                }
-            },
-        },
-        scope=cluster_id,
-        depends_on=[cluster_id, extension_id],
-    )
-    return [extension, configuration]

@@ -5,6 +5,7 @@ always gets the same names, two targets never collide."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 
 
@@ -49,6 +50,17 @@ class AzureNames:
     def postgres(self) -> str:
         # 3-63 characters, lowercase, hyphens; global DNS name.
         return f"{self._name('pg')[:56]}-{self._suffix}"
+
+    @property
+    def command_invoke_role(self) -> str:
+        # Custom role names are unique per tenant.
+        return self._name("aks-command-invoke")
+
+    @property
+    def command_invoke_role_id(self) -> str:
+        # A role definition's resource name is a GUID: the same target, the same definition.
+        key = f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}/"
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, (key + self.command_invoke_role).lower()))
 
     @property
     def storage_account(self) -> str:

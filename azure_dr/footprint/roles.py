@@ -33,6 +33,48 @@ KEY_VAULT_SECRETS_USER = BuiltInRole(
 STORAGE_BLOB_DATA_CONTRIBUTOR = BuiltInRole(
     "Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 )
+# Read and list blobs and containers only.
+STORAGE_BLOB_DATA_READER = BuiltInRole(
+    "Storage Blob Data Reader", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+)
+ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
+
+
+@dataclass(frozen=True)
+class CustomRole:
+    """A role this template defines (no built-in role is narrow enough). Its definition is
+    created in the deployment's resource group, assignable there only."""
+
+    name: str
+    definition_id: str
+    """A fixed GUID (the definition's resource name), so a re-run updates the same role."""
+    actions: tuple[str, ...]
+    description: str
+
+    def definition(self) -> dict[str, Any]:
+        return resource(
+            ROLE_DEFINITION_TYPE,
+            self.definition_id,
+            {
+                # Role names are unique per tenant: the name carries project and environment.
+                "roleName": self.name,
+                "description": self.description,
+                "type": "CustomRole",
+                "permissions": [
+                    {
+                        "actions": list(self.actions),
+                        "notActions": [],
+                        "dataActions": [],
+                        "notDataActions": [],
+                    }
+                ],
+                "assignableScopes": ["[resourceGroup().id]"],
+            },
+        )
+
+    @property
+    def reference(self) -> str:
+        return f"[resourceId('{ROLE_DEFINITION_TYPE}', '{self.definition_id}')]"
 
 
 def inner(expression: str) -> str:
@@ -41,33 +83,39 @@ def inner(expression: str) -> str:
 
 
 def role_assignment(
-    role: BuiltInRole,
+    role: BuiltInRole | CustomRole,
     *,
     scope: str,
     principal_id: str,
-    principal_type: Literal["Group", "ServicePrincipal"],
+    principal_type: Literal["Group", "ServicePrincipal"] | None,
     principal_key: str,
     depends_on: list[str],
 ) -> dict[str, Any]:
     """``scope`` is a resourceId() expression; ``principal_key`` names the principal in the
     assignment's name: the name is guid(scope, principal, role), so a re-run updates the same
     assignment. It must be known when the deployment starts, so it can never be a reference():
-    an identity that exists only after deployment is named by what creates it."""
-    definition = (
-        f"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "
-        f"'{role.definition_id}')]"
-    )
+    an identity that exists only after deployment is named by what creates it.
+    ``principal_type`` None: unknown when the template is written (the deploying principal,
+    a user or a service principal)."""
+    if isinstance(role, CustomRole):
+        definition = role.reference
+        depends_on = [*depends_on, role.reference]
+    else:
+        definition = f"[subscriptionResourceId('{ROLE_DEFINITION_TYPE}', '{role.definition_id}')]"
+    properties = {
+        "roleDefinitionId": definition,
+        "principalId": principal_id,
+        # Set for identities created in the same deployment: ARM then does not wait for
+        # Entra ID replication of the new principal (PrincipalNotFound otherwise).
+        "principalType": principal_type,
+        "description": f"{role.name} (managed by azure_dr)",
+    }
+    if principal_type is None:
+        del properties["principalType"]
     return resource(
         ROLE_ASSIGNMENT_TYPE,
         f"[guid({inner(scope)}, {principal_key}, '{role.definition_id}')]",
-        {
-            "roleDefinitionId": definition,
-            "principalId": principal_id,
-            # Set for identities created in the same deployment: ARM then does not wait for
-            # Entra ID replication of the new principal (PrincipalNotFound otherwise).
-            "principalType": principal_type,
-            "description": f"{role.name} (managed by azure_dr)",
-        },
+        properties,
         scope=scope,
         depends_on=depends_on,
     )

@@ -114,7 +114,12 @@ def storage_account(
                             "enabled": True,
                             "type": "Lifecycle",
                             "definition": {
-                                "filters": {"blobTypes": ["blockBlob"]},
+                                # The mirror containers only: other containers (the cluster
+                                # baseline) must never reach Archive or be deleted.
+                                "filters": {
+                                    "blobTypes": ["blockBlob"],
+                                    "prefixMatch": [f"{c}/" for c in storage.containers],
+                                },
                                 "actions": tiering,
                             },
                         }

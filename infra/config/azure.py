@@ -11,6 +11,10 @@ from pydantic import AfterValidator, Field, StringConstraints, field_validator, 
 from infra.config.azure_identity import AccessConfig, IdentityConfig
 from infra.config.base import StrictModel
 
+# A lifecycle rule takes at most 10 prefixMatch entries (Azure Storage lifecycle policy
+# structure); the rule names one per mirror container.
+MAX_LIFECYCLE_PREFIXES = 10
+
 # Offline list: validation must not call Azure. Extend when the project enters a new region.
 AZURE_REGIONS: frozenset[str] = frozenset(
     {
@@ -136,16 +140,17 @@ class NodePool(StrictModel):
 
 
 class BaselineSource(StrictModel):
-    """Where the AKS cluster's Flux extension reads the rendered baseline from (GitOps)."""
+    """Where the AKS cluster's managed Flux extension reads the rendered baseline from: a private
+    container of the DR storage account that ``python -m azure_dr sync`` fills
+    (docs/cluster-baseline.md)."""
 
-    repository_url: str = Field(pattern=r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._/-]+$")
-    """HTTPS URL of this repository as the cluster can clone it."""
-    commit: str = Field(pattern=r"^[0-9a-f]{40}$")
-    """Full commit id Flux checks out: a commit, never a branch or a tag, so what the cluster
-    runs cannot move without a template change."""
+    container: str = Field(default="aks-baseline", pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")
+    """Blob container holding the rendered AKS overlay, one folder per content digest
+    (``sha256-<hex>/baseline.yaml``); the cluster's kubelet identity reads it, nothing else."""
     flux_extension_version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     """Version of the microsoft.flux cluster extension (automatic minor upgrades are off);
-    ``az aks extension type version list --extension-type microsoft.flux`` lists them."""
+    ``az k8s-extension extension-types list-versions-by-cluster --extension-type microsoft.flux``
+    lists those a cluster can take. Microsoft supports the newest and the two before it."""
 
 
 class AksConfig(StrictModel):
@@ -165,8 +170,8 @@ class AksConfig(StrictModel):
     user_pools: dict[PoolName, NodePool] = Field(min_length=1)
     """User pools mirroring the EKS node groups at DR scale, with the same labels and taints."""
     baseline_source: BaselineSource
-    """Git source of the cluster baseline (k8s/rendered/<env>/aks, applied by the managed Flux
-    extension; docs/cluster-baseline.md)."""
+    """Where the managed Flux extension reads the cluster baseline (k8s/rendered/<env>/aks,
+    uploaded by ``sync``; docs/cluster-baseline.md)."""
 
     @model_validator(mode="after")
     def _system_pool_never_empty(self) -> Self:
@@ -233,8 +238,11 @@ class StorageConfig(StrictModel):
     sku: Literal["Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"]
     """Replication; only geo-redundant SKUs (the DR copy must survive a region loss), and
     without ZRS while the lifecycle archives (Azure has no Archive tier on ZRS accounts)."""
-    containers: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")]]
-    """Blob containers mirroring the S3 buckets (e.g. data, backups)."""
+    containers: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")]] = (
+        Field(min_length=1, max_length=MAX_LIFECYCLE_PREFIXES)
+    )
+    """Blob containers mirroring the S3 buckets (e.g. data, backups); the lifecycle applies to
+    these containers only (one prefix each; Azure takes at most 10 per rule)."""
     soft_delete_days: int = Field(ge=1, le=365)
     """Soft delete of blobs and containers, and the point-in-time restore window source."""
     lifecycle: Lifecycle
@@ -388,6 +396,16 @@ class AzureConfig(StrictModel):
                 f"vnet_cidr {self.vnet_cidr} after the other subnets"
             )
         return ipaddress.IPv4Network((cursor, self.subnet_masks.gateway))
+
+    @model_validator(mode="after")
+    def _baseline_container_is_its_own(self) -> Self:
+        container = self.aks.baseline_source.container
+        if container in self.storage.containers:
+            raise ValueError(
+                f"aks.baseline_source.container: {container} is also in storage.containers: the "
+                "mirror's lifecycle would archive and delete the baseline the cluster reads"
+            )
+        return self
 
     @model_validator(mode="after")
     def _layout(self) -> Self:

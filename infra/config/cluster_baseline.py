@@ -18,6 +18,10 @@ IMAGE_TAG = re.compile(r"^v\d+\.\d+\.\d+$")
 # Kubernetes quantities as the baseline uses them: CPU in cores or millicores, memory in Mi/Gi.
 CPU = re.compile(r"^\d+(m)?$")
 MEMORY = re.compile(r"^\d+(Mi|Gi)$")
+# From this AKS Istio add-on revision on, a new mesh redirects traffic with Istio CNI
+# (CNIChaining) instead of the privileged istio-init container (learn.microsoft.com/azure/aks/
+# istio-cni): what lets sidecar-injected pods pass Pod Security "restricted".
+AKS_ISTIO_CNI_DEFAULT_MINOR = 30
 
 ChartName = Literal["aws-load-balancer-controller", "cluster-autoscaler", "metrics-server", "istio"]
 REQUIRED_CHARTS: frozenset[str] = frozenset(ChartName.__args__)  # type: ignore[attr-defined]
@@ -78,5 +82,12 @@ class ClusterBaselineConfig(StrictModel):
             raise ValueError(
                 f"aks_istio_revision: {self.aks_istio_revision} is not Istio 1.{minor} "
                 f"(charts.istio {self.charts['istio']}): both clouds run one Istio minor"
+            )
+        if int(minor) < AKS_ISTIO_CNI_DEFAULT_MINOR:
+            raise ValueError(
+                f"aks_istio_revision: {self.aks_istio_revision} installs the mesh with the "
+                "istio-init container (NET_ADMIN, NET_RAW), which the application namespaces' "
+                f"Pod Security 'restricted' refuses; asm-1-{AKS_ISTIO_CNI_DEFAULT_MINOR} and "
+                "later install Istio CNI by default"
             )
         return self

@@ -47,6 +47,9 @@ AUTOSCALER_RELEASES = "https://github.com/kubernetes/autoscaler/releases"
 METRICS_SERVER_RELEASES = "https://github.com/kubernetes-sigs/metrics-server/releases"
 ISTIO_SUPPORT = "https://istio.io/latest/docs/releases/supported-releases/"
 AKS_ISTIO_SUPPORT = "https://learn.microsoft.com/en-us/azure/aks/istio-support-policy"
+FLUX_EXTENSION_RELEASES = (
+    "https://learn.microsoft.com/en-us/azure/azure-arc/kubernetes/flux-gitops-release-notes"
+)
 
 
 @dataclass(frozen=True)
@@ -146,8 +149,18 @@ SUPPORT: dict[tuple[str, str], Support] = {
     ("aks-istio", "asm-1-30"): Support(
         None,
         AKS_ISTIO_SUPPORT,
-        "NOT confirmed: the AKS calendar readable here stops at asm-1-27; the add-on follows "
-        "upstream Istio's support (az aks mesh get-revisions lists the compatible versions)",
+        "NOT confirmed for AKS 1.36: asm-1-30 exists (learn.microsoft.com/azure/aks/istio-cni, "
+        "May 2026: Istio CNI is its default for new meshes), but the AKS calendar readable here "
+        "stops at asm-1-27; the add-on follows upstream Istio's support (az aks mesh "
+        "get-revisions lists the compatible versions)",
+    ),
+    ("aks-flux", "1.23.0"): Support(
+        None,
+        FLUX_EXTENSION_RELEASES,
+        "NOT confirmed: 1.23.0 (June 2026, Flux v2.7.5) is the newest microsoft.flux in the "
+        "release notes readable here; Microsoft supports the newest and the two before it, so "
+        "later releases end its support (az k8s-extension extension-types "
+        "list-versions-by-cluster --extension-type microsoft.flux lists what a cluster can take)",
     ),
     ("powertools-python", "v3"): Support(
         None,
@@ -267,6 +280,7 @@ def config_pins(config: EnvironmentConfig) -> list[Pin]:
     database = config.data.database.engine_version
     cache = config.data.cache.engine_version
     aks = config.azure.aks.kubernetes_version
+    flux = config.azure.aks.baseline_source.flux_extension_version
     return [
         *pins,
         Pin("data.database.engine_version", database, "rds-postgresql", database.split(".")[0]),
@@ -278,6 +292,7 @@ def config_pins(config: EnvironmentConfig) -> list[Pin]:
             "v3",  # the layer is AWSLambdaPowertoolsPythonV3-* (infra/stacks/backup.py)
         ),
         Pin("azure.aks.kubernetes_version", aks, "aks", ".".join(aks.split(".")[:2])),
+        Pin("azure.aks.baseline_source.flux_extension_version", flux, "aks-flux", flux),
     ]
 
 

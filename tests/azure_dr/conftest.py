@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from azure_dr.cli import main
 from infra.config import load_config
 from infra.config.loader import CONFIG_DIR
 from tests.azure_dr.fake_arm import TOKEN, FakeArm, FakeArmServer
+from tests.azurite import Azurite
 
 ENV = "production"
 PASSWORD = "correct-horse-battery-staple-42"
@@ -74,8 +76,34 @@ def arm(ca: trustme.CA) -> Iterator[FakeArmServer]:
         yield server
 
 
+@dataclass
+class BaselineBlobs:
+    """``sync``'s baseline step against Azurite: the container it asks for, under a suffix of
+    this test's own (one Azurite serves the session), created as the deployment would."""
+
+    service: Any
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    requests: list[tuple[str, str]] = field(default_factory=list)
+
+    def __call__(self, endpoint: str, name: str) -> Any:
+        self.requests.append((endpoint, name))
+        client = self.service.get_container_client(f"{name}-{self.suffix}")
+        if not client.exists():
+            client.create_container()
+        return client
+
+    def blobs(self, name: str) -> dict[str, bytes]:
+        client = self.service.get_container_client(f"{name}-{self.suffix}")
+        return {b.name: client.download_blob(b.name).readall() for b in client.list_blobs()}
+
+
 @pytest.fixture
-def run(arm: FakeArmServer, ca_bundle: str):
+def baseline_blobs(azurite: Azurite) -> BaselineBlobs:
+    return BaselineBlobs(azurite.service())
+
+
+@pytest.fixture
+def run(arm: FakeArmServer, ca_bundle: str, baseline_blobs: BaselineBlobs):
     def _run(
         command: str,
         *extra: str,
@@ -97,6 +125,7 @@ def run(arm: FakeArmServer, ca_bundle: str):
             stderr=err,
             config_dir=config_dir,
             aws_session=aws_session or NO_AWS,
+            seams={"baseline_container": baseline_blobs},
         )
         return Result(code, out.getvalue(), err.getvalue())
 

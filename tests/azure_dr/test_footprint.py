@@ -155,12 +155,17 @@ def test_storage_is_locked_down_with_the_s3_lifecycle(env):
     containers = _of_type(
         footprint.template, "Microsoft.Storage/storageAccounts/blobServices/containers"
     )
+    # The mirror's containers and the cluster baseline's own (test_footprint_baseline.py).
     assert sorted(c["name"].split("/")[-1] for c in containers) == sorted(
-        config.azure.storage.containers
+        [*config.azure.storage.containers, config.azure.aks.baseline_source.container]
     )
     assert all(c["properties"]["publicAccess"] == "None" for c in containers)
     rule = _one(footprint.template, "Microsoft.Storage/storageAccounts/managementPolicies")
-    actions = rule["properties"]["policy"]["rules"][0]["definition"]["actions"]["baseBlob"]
+    definition = rule["properties"]["policy"]["rules"][0]["definition"]
+    # The lifecycle tiers and deletes the mirror containers only.
+    mirror = [f"{c}/" for c in config.azure.storage.containers]
+    assert definition["filters"]["prefixMatch"] == mirror
+    actions = definition["actions"]["baseBlob"]
     lc = config.azure.storage.lifecycle
     assert actions["tierToCool"]["daysAfterModificationGreaterThan"] == lc.cool_after_days == 30
     assert (

@@ -16,6 +16,7 @@ from azure_dr.footprint.roles import (
     AKS_RBAC_CLUSTER_ADMIN,
     KEY_VAULT_SECRETS_USER,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_READER,
 )
 from infra.config import load_config
 from tests.synth import ENVIRONMENTS
@@ -148,6 +149,8 @@ def test_role_assignments_are_least_privilege_and_deterministic(env):
         AKS_RBAC_CLUSTER_ADMIN.definition_id,
         KEY_VAULT_SECRETS_USER.definition_id,
         STORAGE_BLOB_DATA_CONTRIBUTOR.definition_id,
+        STORAGE_BLOB_DATA_READER.definition_id,  # the cluster baseline's container
+        footprint.names.command_invoke_role_id,  # the custom command-invoke role
     }
     assert {a["properties"]["roleDefinitionId"].split("'")[3] for a in assignments} == (
         expected_roles
@@ -158,7 +161,9 @@ def test_role_assignments_are_least_privilege_and_deterministic(env):
     assert len(names) == len(set(names))
     assert all(n.startswith("[guid(") and "reference(" not in n for n in names)
     gateway = 1 if config.azure.ingress.enabled else 0  # its certificate read
-    assert len(assignments) == len(config.azure.access.cluster_admin_group_ids) + 2 + gateway
+    admins = len(config.azure.access.cluster_admin_group_ids)  # RBAC admin + command invoke
+    baseline = 2  # Flux reads, sync writes the baseline container
+    assert len(assignments) == 2 * admins + 2 + baseline + gateway
 
 
 def test_container_insights_has_its_data_collection_rule_and_association(env):
@@ -204,8 +209,11 @@ def test_replicator_identity_trusts_the_configured_issuer_with_blob_access_only(
         "subject": trust.subject,
         "audiences": ["api://AzureADTokenExchange"],
     }
-    (blob,) = _assignments(t, STORAGE_BLOB_DATA_CONTRIBUTOR.definition_id)
     account = footprint.names.storage_account
+    (blob,) = (
+        a for a in _assignments(t, STORAGE_BLOB_DATA_CONTRIBUTOR.definition_id)
+        if a["scope"] == _rid("Microsoft.Storage/storageAccounts", account)
+    )  # fmt: skip
     assert blob["scope"] == _rid("Microsoft.Storage/storageAccounts", account)
     assert blob["properties"]["principalId"].endswith(".principalId]")
     assert blob["properties"]["principalType"] == "ServicePrincipal"

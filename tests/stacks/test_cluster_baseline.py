@@ -75,6 +75,17 @@ def test_charts_are_pinned_to_the_configured_versions(any_env: SynthesizedEnviro
         assert image == any_env.config.compute.baseline.cluster_autoscaler_image
 
 
+def test_eks_sidecars_need_no_istio_init(any_env: SynthesizedEnvironment):
+    """The application namespaces enforce Pod Security "restricted" on EKS too: istiod injects
+    for Istio CNI (the cni chart's DaemonSet sets up the redirection), so no injected pod carries
+    the istio-init container with NET_ADMIN/NET_RAW. (AKS: the add-on revision's Istio CNI,
+    tests/azure_dr/test_footprint_baseline.py.)"""
+    for region in any_env.config.regions:
+        charts = _charts(any_env.template("compute", region))
+        assert "cni" in charts
+        assert json.loads(charts["istiod"]["Values"])["pilot"]["cni"] == {"enabled": True}
+
+
 def test_baseline_manifests_are_the_rendered_eks_overlay(any_env: SynthesizedEnvironment):
     builtin, custom = split(render_for(any_env.config, "eks"))
     for region in any_env.config.regions:
