@@ -395,6 +395,7 @@ class StackFactory:
             application_record=config.dns.application_record,
             alb_regions=list(config.regions),
             https_port=config.network.ports.https,
+            backup=config.backup,
             names=self.names,
             removal_policy=self.removal_policy,
         )

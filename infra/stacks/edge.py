@@ -6,8 +6,11 @@ in the hosted zone; HTTP/2 and HTTP/3; the configured minimum viewer TLS policy)
 is the DNS failover chain ``<edge.origin_record>.<domain>`` over HTTPS; cache policies for the
 static paths and none for the API; a WAFv2 web ACL at CLOUDFRONT scope (AWS managed rule groups, a
 per-IP rate limit, KMS-encrypted logs); access logs (standard logging v2) into an S3 bucket; the
-secret origin header in Secrets Manager, replicated to every ALB region; Shield Advanced
-protection of the distribution when ``edge.shield_advanced`` is set.
+secret origin header in Secrets Manager, replicated to every ALB region, and its automatic
+rotation (a schedule of ``edge.origin_secret_rotation_days`` and the rotation Lambda
+``lambdas/origin_rotation``, which updates the ALB listener rules of every region and every
+distribution listed in ``distributions``); Shield Advanced protection of the distribution when
+``edge.shield_advanced`` is set.
 
 The ALB listeners read the same secret (their replica) at deploy time, so the regional compute
 stacks deploy after this one; the DNS stack aliases ``app.<domain>`` to ``distribution``.
@@ -19,16 +22,24 @@ from typing import Any
 
 from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_shield as shield
 from constructs import Construct
 
+from infra.config.backup import BackupConfig
 from infra.config.edge import EdgeConfig
 from infra.constructs.distribution import EdgeDistribution, StaticTtls
 from infra.constructs.edge_access_logs import EdgeAccessLogs
 from infra.constructs.encryption import LogsEncryptionKey
 from infra.constructs.log_bucket import log_delivery_bucket
-from infra.constructs.origin_secret import CURRENT, OriginSecret, dynamic_reference
+from infra.constructs.origin_rotation import (
+    OriginSecretRotation,
+    RotationTargets,
+    runtime_like_the_jobs,
+)
+from infra.constructs.origin_secret import CURRENT, SECRET_LENGTH, OriginSecret, dynamic_reference
 from infra.constructs.retention import log_retention
 from infra.constructs.web_acl import WebAcl
 from infra.naming import Names
@@ -50,6 +61,7 @@ class EdgeStack(RegionalStack):
         application_record: str,
         alb_regions: list[str],
         https_port: int,
+        backup: BackupConfig,
         names: Names,
         removal_policy: RemovalPolicy,
         **kwargs: Any,
@@ -109,13 +121,15 @@ class EdgeStack(RegionalStack):
             viewer_security_policy=edge.viewer_security_policy,
             price_class=edge.price_class,
             web_acl_arn=self.waf.web_acl.attr_arn,
-            # A changed revision updates the distribution, so CloudFormation re-reads the secret.
-            comment=f"{name}: {self.application_name} -> {self.origin_name} "
-            f"(origin secret revision {edge.origin_secret_revision})",
+            comment=f"{name}: {self.application_name} -> {self.origin_name}",
         )
         self.distribution = self.edge.distribution
-        # The header value must exist (and be replicated) before CloudFront resolves it.
-        self.distribution.node.add_dependency(self.origin_secret)
+        # Every distribution that sends the origin header: the rotation updates each of them.
+        self.distributions: list[cloudfront.IDistribution] = [self.distribution]
+        for distribution in self.distributions:
+            # The header value must exist (and be replicated) before CloudFront resolves it.
+            distribution.node.add_dependency(self.origin_secret)
+        self.rotation = self._rotation(edge, alb_regions, backup, names, logs_key, removal_policy)
 
         self.log_bucket = log_delivery_bucket(
             self,
@@ -140,3 +154,43 @@ class EdgeStack(RegionalStack):
             )
         CfnOutput(self, "DistributionDomainName", value=self.distribution.distribution_domain_name)
         CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
+
+    def _rotation(
+        self,
+        edge: EdgeConfig,
+        alb_regions: list[str],
+        backup: BackupConfig,
+        names: Names,
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
+    ) -> OriginSecretRotation:
+        targets = RotationTargets(
+            secret=self.origin_secret.secret,
+            secret_name=names.origin_secret(),
+            header_name=edge.origin_header_name,
+            alb_regions=list(alb_regions),
+            rule_parameter=names.origin_check_rule_parameter(),
+            distributions=self.distributions,
+            web_acl_arn=self.waf.web_acl.attr_arn,
+        )
+        return OriginSecretRotation(
+            self,
+            "OriginRotation",
+            function_name=names.origin_rotation_function(),
+            targets=targets,
+            settings={
+                "secret_name": targets.secret_name,
+                "header_name": targets.header_name,
+                "alb_regions": targets.alb_regions,
+                "rule_parameter": targets.rule_parameter,
+                "home_region": EDGE_HOME_REGION,
+                "value_length": SECRET_LENGTH,
+                "rule_settle_seconds": edge.origin_secret_rule_settle_seconds,
+                "retry_mode": backup.retry_mode,
+                "retry_max_attempts": backup.retry_max_attempts,
+            },
+            runtime=runtime_like_the_jobs(self, backup),
+            rotation_days=edge.origin_secret_rotation_days,
+            key=key,
+            removal_policy=removal_policy,
+        )
