@@ -99,8 +99,8 @@ def changes_current(current: HeaderValues, pending: HeaderValues) -> bool:
         return True
     raise RotationError(
         "the pending version was not made from the current one (AWSCURRENT changed during the "
-        "rotation, for example by put-secret-value): cancel it (aws secretsmanager "
-        "cancel-rotate-secret, then remove the AWSPENDING label) and rotate again"
+        "rotation, for example by put-secret-value): remove the AWSPENDING label from this "
+        "version (aws secretsmanager update-secret-version-stage) and rotate again"
     )
 
 

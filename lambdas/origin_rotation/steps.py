@@ -139,11 +139,14 @@ def run(rotation: Rotation, request: StepRequest) -> dict[str, Any]:
             f"{request.token} is not a version of {rotation.settings.secret_name}: start "
             "rotations with aws secretsmanager rotate-secret"
         )
+    if AWSPENDING not in labels and AWSCURRENT not in labels:
+        # A late retry of an older rotation: moving AWSCURRENT back to it would undo later ones.
+        raise RotationError(
+            f"version {request.token} is neither AWSPENDING nor AWSCURRENT: its rotation is over"
+        )
     if request.step == "finishSecret":
         return finish_secret(rotation, request, stages)
     if AWSCURRENT in labels:
         return {"skipped": "version is already AWSCURRENT"}
-    if AWSPENDING not in labels:
-        raise RotationError(f"version {request.token} is neither AWSPENDING nor AWSCURRENT")
     step = {"createSecret": create_secret, "setSecret": set_secret, "testSecret": test_secret}
     return step[request.step](rotation, request)

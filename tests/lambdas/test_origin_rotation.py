@@ -433,7 +433,7 @@ def test_a_pending_version_not_made_from_the_current_one_is_refused():
     current = HeaderValues("by-hand", "x")
     assert changes_current(HeaderValues("a", None), HeaderValues("b", "a"))
     assert not changes_current(HeaderValues("a", None), HeaderValues("a", "fresh"))
-    with pytest.raises(RotationError, match="cancel-rotate-secret"):
+    with pytest.raises(RotationError, match="remove the AWSPENDING label"):
         changes_current(current, HeaderValues("new", "old"))
 
 
@@ -451,6 +451,15 @@ def test_only_rules_tagged_for_this_secret_are_modified_by_the_policy(world: Wor
     with pytest.raises(RotationError, match=f"no http-header condition on {HEADER}"):
         world.step("setSecret", token)
     assert rule["RuleArn"] == world.rules[OTHER]
+
+
+def test_a_late_retry_of_an_older_rotation_changes_nothing(world: World):
+    first = world.rotate()
+    world.rotate()
+    after = world.secret()
+    with pytest.raises(RotationError, match="its rotation is over"):
+        world.step("finishSecret", first)
+    assert world.secret() == after and world.sent() == after["current"]
 
 
 def test_another_secret_is_refused(world: World):
