@@ -10,6 +10,7 @@ from origin_rotation.context import NotReady, Rotation, RotationError
 from origin_rotation.secret_versions import (
     AWSCURRENT,
     AWSPENDING,
+    HeaderValues,
     changes_current,
     fresh_value,
     next_values,
@@ -44,7 +45,7 @@ def create_secret(rotation: Rotation, request: StepRequest) -> dict[str, Any]:
     return {"pending": "written", "first_rotation": current.previous is None}
 
 
-def _pending(rotation: Rotation, request: StepRequest) -> Any:
+def _pending(rotation: Rotation, request: StepRequest) -> HeaderValues:
     pending = read_pending(rotation, request.secret_id, request.token)
     if pending is None:
         raise RotationError(
@@ -90,7 +91,9 @@ def test_secret(rotation: Rotation, request: StepRequest) -> dict[str, Any]:
     return {"checked": f"{len(rotation.settings.alb_regions)} regions accept the new value"}
 
 
-def finish_secret(rotation: Rotation, request: StepRequest, stages: dict[str, list[str]]) -> dict:
+def finish_secret(
+    rotation: Rotation, request: StepRequest, stages: dict[str, list[str]]
+) -> dict[str, Any]:
     current_version = next((v for v, s in stages.items() if AWSCURRENT in s), None)
     moved = False
     if current_version != request.token:
