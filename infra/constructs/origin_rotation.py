@@ -7,7 +7,9 @@ The function finds its targets without exports: the listener rule of each ALB re
 SSM parameter the compute stack writes there (``Names.origin_check_rule_parameter``), the
 distributions by the ids this stack passes in ``DISTRIBUTIONS_VARIABLE`` (ids only; no secret in
 the environment). What it may touch is exactly that: the secret, those parameters, listener rules
-tagged ``origin-secret=<secret name>`` in the ALB regions, those distributions.
+tagged ``origin-secret=<secret name>`` in the ALB regions, those distributions. The secret is
+encrypted with the AWS managed key ``aws/secretsmanager``, which needs no KMS grant (Secrets
+Manager user guide, "Lambda rotation function execution role permissions").
 """
 
 from __future__ import annotations

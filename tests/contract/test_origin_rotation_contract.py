@@ -8,6 +8,7 @@ function's environment), never from the config both were built from."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -103,6 +104,8 @@ def test_rules_distributions_and_rotation_agree(edge_env: SynthesizedEnvironment
     refs = _distribution_refs(variables[DISTRIBUTIONS_VARIABLE])
     # The Lambda's own model accepts the deployed settings (unknown or missing keys raise).
     settings = RotationSettings.from_mapping(raw, ",".join(refs))
+    defaulted = {f.name for f in dataclasses.fields(RotationSettings)} - set(raw)
+    assert defaulted == {"distribution_ids"}, f"settings left to code defaults: {defaulted}"
     header = settings.header_name.lower()
 
     rules = _header_rules(edge_env)
