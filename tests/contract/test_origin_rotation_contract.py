@@ -29,7 +29,7 @@ from origin_rotation.settings import (
 )
 
 HANDLER = re.compile(r"^origin_rotation\.")
-SECRET_REFERENCE = re.compile(r"^\{\{resolve:secretsmanager:([^:}]+):SecretString:\w+\}\}$")
+SECRET_REFERENCE = re.compile(r"^\{\{resolve:secretsmanager:([^:}]+):SecretString:(\w+)\}\}$")
 
 
 @pytest.fixture(params=["staging", "production"])
@@ -123,8 +123,14 @@ def test_rules_distributions_and_rotation_agree(edge_env: SynthesizedEnvironment
             f"{region}: the header rule is tagged {rule['tags'].get('origin-secret')!r}, the "
             f"rotation may modify rules tagged {settings.secret_name!r} only"
         )
+        keys = set()
         for value in rule["header"]["Values"]:
-            assert SECRET_REFERENCE.match(value)[1] == settings.secret_name, region
+            name, key = SECRET_REFERENCE.match(value).groups()
+            assert name == settings.secret_name, region
+            keys.add(key)
+        # What a deploy resolves must accept what CloudFront sends (current) and what it sent
+        # before the last rotation (previous, while edge locations catch up).
+        assert keys == {"current", "previous"}, f"{region}: the rule accepts {sorted(keys)}"
 
     sending = {
         logical_id
@@ -137,7 +143,10 @@ def test_rules_distributions_and_rotation_agree(edge_env: SynthesizedEnvironment
                 f"distribution {logical_id} sends {sent['HeaderName']!r}, the rules check and "
                 f"the rotation updates {settings.header_name!r}"
             )
-            assert SECRET_REFERENCE.match(sent["HeaderValue"])[1] == settings.secret_name
+            assert SECRET_REFERENCE.match(sent["HeaderValue"]).groups() == (
+                settings.secret_name,
+                "current",
+            ), logical_id
     assert sending and sending == set(refs), (
         f"distributions sending the header {sorted(sending)} != distributions the rotation "
         f"updates {sorted(refs)}"

@@ -322,6 +322,20 @@ def test_the_next_rotation_drops_the_oldest_value(world: World):
     assert world.sent() == newest["current"]
 
 
+def test_deploys_after_a_rotation_keep_cloudfront_accepted(world: World):
+    sent_before = world.sent()
+    world.rotate()
+    values = world.secret()
+    # What CloudFormation resolves when a later deploy updates the resources: the rules read
+    # current and previous of AWSCURRENT, the distribution reads current.
+    for region in REGIONS:
+        world.set_rule(region, [values["current"], values["previous"]])
+    world.set_sent(values["current"])
+    for region in REGIONS:
+        # the new value, and the old one edge locations may still send while CloudFront deploys
+        assert {world.sent(), sent_before} <= world.accepted(region)
+
+
 def test_a_region_without_its_rule_stops_the_rotation_and_the_old_value_keeps_working(
     world: World,
 ):
