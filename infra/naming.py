@@ -63,6 +63,15 @@ class Names:
         """Secrets Manager secret of the edge's origin header (replicated to every ALB region)."""
         return "/".join((self.project, self.env, "edge", "origin-header"))
 
+    def origin_check_rule_parameter(self) -> str:
+        """SSM parameter (same name in every ALB region) holding the ARN of the region's listener
+        rule that checks the origin header: the edge's rotation Lambda finds the rules by it."""
+        return self.ssm_parameter("ingress", "origin-check-rule-arn")
+
+    def origin_rotation_function(self) -> str:
+        """The rotation Lambda of the origin secret (edge stack, us-east-1)."""
+        return self.resource("edge", "origin-rotation")
+
     def alb_log_bucket(self, account: str, region: str) -> str:
         return self.resource("alb-logs", account, region)
 

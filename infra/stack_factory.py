@@ -396,6 +396,7 @@ class StackFactory:
             read_record=config.dns.read_record,
             alb_regions=list(config.regions),
             https_port=config.network.ports.https,
+            backup=config.backup,
             names=self.names,
             removal_policy=self.removal_policy,
         )

@@ -78,12 +78,16 @@ class EdgeConfig(StrictModel):
     """Days CloudFront access logs (standard logging v2, S3) are kept."""
     origin_header_name: str = "x-origin-verify"
     """Header CloudFront adds with the secret value; the ALB answers 403 without it."""
-    origin_secret_revision: int = Field(default=1, ge=1)
-    """Bump to make CloudFront re-read the origin secret (step 3 of the rotation in
-    docs/runbooks.md): CloudFormation re-resolves a dynamic reference only when its resource
-    changes."""
-    origin_secret_accept_previous: bool = False
-    """During a rotation only: the ALBs also accept the secret's ``previous`` value."""
+    origin_secret_rotation_days: int = Field(default=30, ge=1, le=365)
+    """Days between automatic rotations of the origin secret (Secrets Manager schedule, rotation
+    Lambda of the edge stack). A rotation keeps the value it replaces accepted until the next one,
+    so this is also how long a superseded value stays valid; rotate by hand at any time with
+    ``aws secretsmanager rotate-secret`` (docs/runbooks.md)."""
+    origin_secret_rule_settle_seconds: int = Field(default=30, ge=0, le=300)
+    """How long the rotation waits, after every ALB listener rule accepts the new value, before
+    CloudFront starts sending it: ALB rule changes reach the load balancer nodes after a short
+    delay (ALB user guide, "Edit a listener rule"). Must leave at least 60 s of
+    ``backup.timeout_seconds`` (the Lambda timeout) for the API calls."""
     origin_read_timeout_seconds: int = Field(default=60, ge=1, le=180)
     """How long CloudFront waits for the ALB's answer (above 60 needs a quota increase)."""
     shield_advanced: bool = False

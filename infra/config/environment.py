@@ -26,6 +26,10 @@ from infra.config.tls import describe_versions, route53_can_negotiate
 from infra.network_acl_rules import MAX_RULES_PER_DIRECTION, largest_direction, tier_rules
 from infra.recovery.budget import rto_budget
 
+# What the origin secret rotation needs besides its wait: Secrets Manager, SSM and ELB calls in
+# every ALB region and CloudFront updates (seconds each, with back-off on throttling).
+ROTATION_API_SECONDS = 60
+
 
 class RegionConfig(StrictModel):
     role: RegionRole
@@ -208,6 +212,19 @@ class EnvironmentConfig(StrictModel):
     @model_validator(mode="after")
     def _dns_points_at_configured_regions(self) -> Self:
         self.dns.check_regions({r: c.role for r, c in self.regions.items()})
+        return self
+
+    @model_validator(mode="after")
+    def _rotation_fits_its_timeout(self) -> Self:
+        # The origin secret's rotation Lambda runs with the jobs' timeout (backup.timeout_seconds).
+        settle, timeout = self.edge.origin_secret_rule_settle_seconds, self.backup.timeout_seconds
+        if self.edge.enabled and settle + ROTATION_API_SECONDS > timeout:
+            raise ValueError(
+                f"edge.origin_secret_rule_settle_seconds: {settle} leaves less than "
+                f"{ROTATION_API_SECONDS} s of backup.timeout_seconds ({timeout}) for the "
+                "rotation's API calls: the rotation Lambda would time out before CloudFront "
+                "sends the new value"
+            )
         return self
 
     @model_validator(mode="after")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Tags
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -46,6 +46,7 @@ class OriginCheck:
     header_name: str
     header_values: list[str]  # dynamic references, never the values themselves
     health_check_path: str  # what the Route 53 health checkers request, without the header
+    rule_tags: dict[str, str]  # on the header rule: what the rotation Lambda may modify
 
 
 class Ingress(Construct):
@@ -136,8 +137,9 @@ class Ingress(Construct):
             ),
             open=False,  # the web_tier group already says who may connect
         )
+        self.origin_rule: elbv2.ApplicationListenerRule | None = None
         if origin_check is not None:
-            self._origin_rules(origin_check)
+            self.origin_rule = self._origin_rules(origin_check)
         self.http_listener = self.load_balancer.add_listener(
             "HttpRedirect",
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -148,8 +150,8 @@ class Ingress(Construct):
             open=False,
         )
 
-    def _origin_rules(self, check: OriginCheck) -> None:
-        elbv2.ApplicationListenerRule(
+    def _origin_rules(self, check: OriginCheck) -> elbv2.ApplicationListenerRule:
+        header_rule = elbv2.ApplicationListenerRule(
             self,
             "FromCloudFront",
             listener=self.https_listener,
@@ -159,6 +161,8 @@ class Ingress(Construct):
             ],
             action=elbv2.ListenerAction.forward([self.target_group]),
         )
+        for key, value in check.rule_tags.items():
+            Tags.of(header_rule).add(key, value)
         # Route 53 health checks cannot send headers; the security groups admit only the
         # checkers and CloudFront, and the health path reveals nothing but "healthy".
         elbv2.ApplicationListenerRule(
@@ -172,3 +176,4 @@ class Ingress(Construct):
             ],
             action=elbv2.ListenerAction.forward([self.target_group]),
         )
+        return header_rule

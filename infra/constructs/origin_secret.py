@@ -3,10 +3,15 @@
 The value lives only in Secrets Manager (``{"current": ..., "previous": ...}``), generated there
 and replicated to every ALB region under the same name. Both sides read it at deploy time through
 CloudFormation dynamic references, so neither template nor synth output holds it: CloudFront's
-origin custom header sends ``current``; the ALB listener rule accepts ``current`` (and, during a
-rotation, ``previous``). Rotation is a documented four-step procedure (docs/runbooks.md), not a
-Secrets Manager schedule: CloudFormation re-resolves a dynamic reference only when the resource
-holding it is updated, so an unattended rotation would change neither side.
+origin custom header sends ``current``; every ALB listener rule accepts ``current`` and
+``previous``. The rotation Lambda (``infra/constructs/origin_rotation.py``,
+``lambdas/origin_rotation``) rotates it on a schedule and writes the same values into the rules
+and distributions itself, so a later deploy, which re-resolves the references of the resources it
+updates, sets what is already there.
+
+The generated secret holds ``current`` only (CloudFormation generates one value per secret); the
+rotation schedule rotates immediately when it is created, and that first rotation adds a random
+``previous`` without changing ``current``, before the compute stacks read both.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from constructs import Construct
 
 CURRENT = "current"
 PREVIOUS = "previous"
+# Tag on the listener rule that checks the header, value = the secret's name: the rotation
+# Lambda may modify only rules carrying it (IAM condition aws:ResourceTag).
+RULE_TAG = "origin-secret"
 # Long enough to be unguessable, short enough for a header; no punctuation to escape.
 SECRET_LENGTH = 48
 
@@ -44,10 +52,12 @@ class OriginSecret(Construct):
             self,
             "Secret",
             secret_name=secret_name,
+            # Unchanged on purpose: an update of the secret resource is not worth any risk to
+            # the value it holds.
             description="CloudFront to ALB origin header value (rotate: docs/runbooks.md)",
             generate_secret_string=secretsmanager.SecretStringGenerator(
-                # No "previous" key until a rotation writes one: a listener told to accept it
-                # before then fails its deploy instead of accepting a value from this template.
+                # No "previous" until the first rotation (immediately after creation) adds a
+                # random one: a value in this template would be readable by anyone with it.
                 secret_string_template=json.dumps({}),
                 generate_string_key=CURRENT,
                 password_length=SECRET_LENGTH,

@@ -14,7 +14,8 @@ listener forwards only requests with CloudFront's secret origin header (and the 
 checkers' health path), and Shield Advanced protects the ALB when ``edge.shield_advanced`` is set.
 
 Publishes for the global DNS stack: SSM parameters ``/fdr/<env>/ingress/alb-dns-name`` and
-``.../alb-hosted-zone-id`` (read across regions without CloudFormation exports), plus outputs.
+``.../alb-hosted-zone-id`` (read across regions without CloudFormation exports), plus outputs;
+with the edge on, ``.../origin-check-rule-arn`` for the edge's origin secret rotation Lambda.
 Attributes for other stacks of the region: ``cluster``, ``load_balancer``, ``target_group``,
 ``web_acl``.
 """
@@ -40,7 +41,7 @@ from infra.constructs.cluster_controllers import ChartVersions, ClusterControlle
 from infra.constructs.eks_cluster import EksCluster
 from infra.constructs.ingress import Ingress, OriginCheck
 from infra.constructs.node_groups import ManagedNodeGroups, NodeGroupSpec
-from infra.constructs.origin_secret import CURRENT, PREVIOUS, dynamic_reference
+from infra.constructs.origin_secret import CURRENT, PREVIOUS, RULE_TAG, dynamic_reference
 from infra.constructs.private_api_access import PrivateApiAccess, PrivateApiClients
 from infra.constructs.retention import log_retention
 from infra.constructs.web_acl import WebAcl
@@ -71,11 +72,13 @@ def node_group_specs(compute: ComputeConfig, role: RegionRole) -> list[NodeGroup
 
 
 def _origin_check(edge: EdgeConfig, dns: DnsConfig, names: Names) -> OriginCheck:
-    keys = [CURRENT, PREVIOUS] if edge.origin_secret_accept_previous else [CURRENT]
+    # Both values, always: after a rotation CloudFront may still send the one it replaced (edge
+    # locations take minutes to change), and a deploy of this stack must not drop it.
     return OriginCheck(
         header_name=edge.origin_header_name,
-        header_values=[dynamic_reference(names.origin_secret(), key) for key in keys],
+        header_values=[dynamic_reference(names.origin_secret(), k) for k in (CURRENT, PREVIOUS)],
         health_check_path=dns.health_check.path,
+        rule_tags={RULE_TAG: names.origin_secret()},
     )
 
 
@@ -238,6 +241,16 @@ class ComputeStack(RegionalStack):
                 parameter_name=names.ssm_parameter("ingress", key),
                 string_value=value,
                 description=f"Regional ALB {key} for the global DNS stack",
+            )
+        if self.ingress.origin_rule is not None:
+            # The edge's rotation Lambda finds this region's header rule here (no export).
+            ssm.StringParameter(
+                self,
+                "Parameter-origin-check-rule-arn",
+                parameter_name=names.origin_check_rule_parameter(),
+                string_value=self.ingress.origin_rule.listener_rule_arn,
+                description="Listener rule checking CloudFront's origin header, for the edge's "
+                "origin secret rotation",
             )
         CfnOutput(self, "AlbDnsName", value=self.load_balancer.load_balancer_dns_name)
         CfnOutput(

@@ -9,7 +9,10 @@ for the read endpoint ``<dns.read_record>.<domain>``, whose origin is the latenc
 ``<edge.read_origin_record>.<domain>``; a WAFv2 web ACL at CLOUDFRONT scope (AWS managed rule
 groups, a per-IP rate limit, KMS-encrypted logs) on both; access logs (standard logging v2) of both
 into one S3 bucket; the secret origin header in Secrets Manager, replicated to every ALB region,
-sent by both; Shield Advanced protection of both when ``edge.shield_advanced`` is set.
+sent by both, and its automatic rotation (a schedule of ``edge.origin_secret_rotation_days`` and
+the rotation Lambda ``lambdas/origin_rotation``, which updates the ALB listener rules of every
+region and every distribution listed in ``distributions``); Shield Advanced protection of both
+when ``edge.shield_advanced`` is set.
 
 The ALB listeners read the same secret (their replica) at deploy time, so the regional compute
 stacks deploy after this one; the DNS stack aliases ``app.<domain>`` to ``distribution`` and the
@@ -23,16 +26,24 @@ from typing import Any
 
 from aws_cdk import CfnOutput, RemovalPolicy
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_shield as shield
 from constructs import Construct
 
+from infra.config.backup import BackupConfig
 from infra.config.edge import EdgeConfig
 from infra.constructs.distribution import EdgeDistribution, StaticTtls
 from infra.constructs.edge_access_logs import EdgeAccessLogs
 from infra.constructs.encryption import LogsEncryptionKey
 from infra.constructs.log_bucket import log_delivery_bucket
-from infra.constructs.origin_secret import CURRENT, OriginSecret, dynamic_reference
+from infra.constructs.origin_rotation import (
+    OriginSecretRotation,
+    RotationTargets,
+    runtime_like_the_jobs,
+)
+from infra.constructs.origin_secret import CURRENT, SECRET_LENGTH, OriginSecret, dynamic_reference
 from infra.constructs.retention import log_retention
 from infra.constructs.web_acl import WebAcl
 from infra.naming import Names
@@ -55,6 +66,7 @@ class EdgeStack(RegionalStack):
         read_record: str,
         alb_regions: list[str],
         https_port: int,
+        backup: BackupConfig,
         names: Names,
         removal_policy: RemovalPolicy,
         **kwargs: Any,
@@ -100,7 +112,12 @@ class EdgeStack(RegionalStack):
         # The read endpoint: read replicas behind it, so only the methods that read.
         self.read_edge = self._site("Read", self.read_name, self.read_origin_name, read_only=True)
         self.read_distribution = self.read_edge.distribution
-        self.distributions = [self.distribution, self.read_distribution]
+        # Every distribution that sends the origin header: the rotation updates each of them.
+        self.distributions: list[cloudfront.IDistribution] = [
+            self.distribution,
+            self.read_distribution,
+        ]
+        self.rotation = self._rotation(edge, alb_regions, backup, names, logs_key, removal_policy)
 
         self.log_bucket = log_delivery_bucket(
             self,
@@ -176,10 +193,48 @@ class EdgeStack(RegionalStack):
             price_class=edge.price_class,
             web_acl_arn=self.waf.web_acl.attr_arn,
             read_only=read_only,
-            # A changed revision updates the distribution, so CloudFormation re-reads the secret.
-            comment=f"{name}: {domain_name} -> {origin_name} "
-            f"(origin secret revision {edge.origin_secret_revision})",
+            comment=f"{name}: {domain_name} -> {origin_name}",
         )
         # The header value must exist (and be replicated) before CloudFront resolves it.
         site.distribution.node.add_dependency(self.origin_secret)
         return site
+
+    def _rotation(
+        self,
+        edge: EdgeConfig,
+        alb_regions: list[str],
+        backup: BackupConfig,
+        names: Names,
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
+    ) -> OriginSecretRotation:
+        targets = RotationTargets(
+            secret=self.origin_secret.secret,
+            secret_name=names.origin_secret(),
+            header_name=edge.origin_header_name,
+            alb_regions=list(alb_regions),
+            rule_parameter=names.origin_check_rule_parameter(),
+            distributions=self.distributions,
+            web_acl_arn=self.waf.web_acl.attr_arn,
+        )
+        return OriginSecretRotation(
+            self,
+            "OriginRotation",
+            function_name=names.origin_rotation_function(),
+            targets=targets,
+            settings={
+                "secret_name": targets.secret_name,
+                "header_name": targets.header_name,
+                "alb_regions": targets.alb_regions,
+                "rule_parameter": targets.rule_parameter,
+                "home_region": EDGE_HOME_REGION,
+                "value_length": SECRET_LENGTH,
+                "rule_settle_seconds": edge.origin_secret_rule_settle_seconds,
+                "retry_mode": backup.retry_mode,
+                "retry_max_attempts": backup.retry_max_attempts,
+            },
+            runtime=runtime_like_the_jobs(self, backup),
+            rotation_days=edge.origin_secret_rotation_days,
+            key=key,
+            removal_policy=removal_policy,
+        )
