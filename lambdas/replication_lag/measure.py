@@ -2,7 +2,8 @@
 
 Why not the walsender's ``replay_lag``: it goes NULL when the publisher is idle and does not
 exist at all when the subscriber is disconnected, exactly when the lag matters. So each probe run
-writes a heartbeat row ``(pg_current_wal_lsn(), now())`` into ``fdr_replication.heartbeat``, and
+writes a heartbeat row ``(pg_current_wal_insert_lsn(), now())`` into
+``fdr_replication.heartbeat``, and
 
     lag = age of the oldest heartbeat whose LSN the subscription's slot has not confirmed
           (``confirmed_flush_lsn``), 0 when every heartbeat is confirmed.
@@ -52,17 +53,20 @@ MEASURE_SQL = (
     "coalesce(extract(epoch FROM now() - (SELECT min(written_at) FROM pending)), 0), "
     "(SELECT count(*) FROM pending), "
     f"extract(epoch FROM now() - (SELECT max(written_at) FROM {HEARTBEAT})), "
-    "coalesce((SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed) FROM slot), 0)::bigint, "
+    "coalesce((SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), confirmed) FROM slot), 0)"
+    "::bigint, "
     "coalesce((SELECT active FROM slot), false)"
 )
 """One row: slot exists, lag seconds, pending heartbeats, newest heartbeat's age (NULL: none),
 WAL bytes the slot retains, a walsender serves it."""
 
 BEAT_SQL = (
-    f"INSERT INTO {HEARTBEAT} (lsn, written_at) VALUES (pg_current_wal_lsn(), now()) "
+    f"INSERT INTO {HEARTBEAT} (lsn, written_at) VALUES (pg_current_wal_insert_lsn(), now()) "
     "ON CONFLICT (lsn) DO NOTHING"
 )
-"""After measuring: a heartbeat measured by the next run (its own cannot be confirmed yet)."""
+"""After measuring: a heartbeat measured by the next run. The insert position, not
+``pg_current_wal_lsn()`` (the write position, which trails it with asynchronous commit): every
+change inserted before the heartbeat lies below it."""
 
 PRUNE_SQL = (
     f"WITH {_SLOT} DELETE FROM {HEARTBEAT} WHERE lsn < (SELECT max(h.lsn) FROM {HEARTBEAT} h "
@@ -76,7 +80,7 @@ def setup_sql(monitor_user: str) -> str:
     publisher (and the table alone on the subscriber, ``table_sql``). The monitor logs in with
     IAM authentication on RDS (``rds_iam``, granted where that role exists) and may only read and
     write the heartbeats: no superuser, no replication privilege (pg_replication_slots and
-    pg_current_wal_lsn() are open to every role)."""
+    pg_current_wal_insert_lsn() are open to every role)."""
     user = _identifier(monitor_user)
     return (
         f"{table_sql()}; "

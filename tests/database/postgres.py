@@ -106,6 +106,8 @@ def start_cluster(name: str, *, logical: bool = False, tls: bool = False) -> Clu
         f"-p {port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={folder}",
         "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
         "-c max_connections=40", "-c shared_buffers=64MB",
+        # a re-enabled subscription's apply worker restarts after this (default 5 s)
+        "-c wal_retrieve_retry_interval=200ms",
     ]  # fmt: skip
     if logical:
         options += ["-c wal_level=logical", "-c max_replication_slots=8", "-c max_wal_senders=8"]
