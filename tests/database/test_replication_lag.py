@@ -177,9 +177,7 @@ def test_a_missing_slot_is_the_breach_signal_until_it_is_restored(pair: Pair) ->
     assert restored.slot and line["ReplicationSlotMissing"] == 0
 
 
-def test_each_failure_is_one_line_to_act_on(
-    clusters: tuple[Cluster, Cluster], pair: Pair
-) -> None:
+def test_each_failure_is_one_line_to_act_on(clusters: tuple[Cluster, Cluster], pair: Pair) -> None:
     rds, azure = clusters
     bare = Dsn.parse(new_database(rds)).database  # no setup: no heartbeat table
     psql(Dsn.parse(rds.dsn(bare)), f"GRANT CONNECT ON DATABASE {bare} TO {MONITOR}")
