@@ -209,7 +209,7 @@ def test_lag_alarms_select_what_the_probe_emits(
     clusters: tuple[Cluster, Cluster],  # noqa: F811  (the fixture imported above)
     capsys: pytest.CaptureFixture[str],
 ):
-    variant = continuous("production")
+    variant = continuous("production", overrides=True)
     template = variant.template("monitoring", variant.config.primary_region)
     alarms = [a for a in alarms_in({"monitoring": template}) if a[1] != "FDR/Backup"]
     assert {a[2] for a in alarms} == {"ReplicationLagSeconds", "ReplicationSlotMissing"}
