@@ -62,6 +62,7 @@ def test_status_entry_is_the_age_of_the_newest_verified_dump(
 def _continuous_config(tmp_path: Path) -> Path:
     raw = yaml.safe_load((CONFIG_DIR / "staging.yaml").read_text())
     raw["database_replication"]["mode"] = "continuous"
+    raw["link"]["continuous_replication"] = True  # continuous mode needs the private path
     (tmp_path / "staging.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     return tmp_path
 
