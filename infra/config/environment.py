@@ -226,8 +226,10 @@ class EnvironmentConfig(StrictModel):
                 "database_replication.enabled needs a region with role standby: the dump is "
                 "taken from the standby's read replica, never from the primary"
             )
-        if db.enabled and db.mode == "continuous" and not (
-            self.link.enabled and self.link.continuous_replication
+        if (
+            db.enabled
+            and db.mode == "continuous"
+            and not (self.link.enabled and self.link.continuous_replication)
         ):
             raise ValueError(
                 "database_replication.mode: 'continuous' needs link.enabled and "
