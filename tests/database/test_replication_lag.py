@@ -191,3 +191,56 @@ def test_each_failure_is_one_line_to_act_on(clusters: tuple[Cluster, Cluster], p
     with pytest.raises(ProbeError):
         probe(replace(pair.settings, database=bare), MONITOR_PASSWORD, out)
     assert out.getvalue() == ""  # nothing published: the alarm sees missing data
+
+
+def test_the_handler_reads_its_settings_and_signs_an_iam_token(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Lambda entry point: settings from LAG_PROBE_SETTINGS, the password an RDS IAM token
+    signed locally for the endpoint, port, user and region (botocore, fake credentials: no
+    network); the token is swapped for the test password at the connection only."""
+    from replication_lag import probe as probe_module
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    settings = {k: v for k, v in vars(pair.settings).items() if k not in ("cafile", "address")} | {
+        "cafile": pair.settings.cafile,
+        "address": pair.settings.address,
+    }
+    monkeypatch.setenv(probe_module.SETTINGS_VARIABLE, json.dumps(settings))
+    token = probe_module.iam_token(pair.settings)
+    assert token.startswith(f"localhost:{pair.settings.port}/?Action=connect&DBUser={MONITOR}&")
+    assert "X-Amz-Credential=AKIDEXAMPLE%2F" in token and "%2Fus-east-1%2Frds-db%2F" in token
+    seen: list[str] = []
+
+    def with_test_password(s: ProbeSettings, password: str, out: Any) -> dict[str, Any]:
+        seen.append(password)
+        return probe(s, MONITOR_PASSWORD, out)
+
+    monkeypatch.setattr(probe_module, "probe", with_test_password)
+    report = probe_module.handler({}, None)
+    assert seen and seen[0].startswith("localhost:") and report["slot"] is True
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == NAMESPACE
+    assert lines[1]["message"] == "lag measured" and MONITOR_PASSWORD not in json.dumps(lines)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        # psql prints NULL as an empty field; the wire client gives None
+        (["t", "0", "0", "", "0", "t"], (True, 0.0, None, False)),
+        (["f", "42.5", "3", None, "0", "f"], (False, 42.5, None, True)),
+        (["t", "301", "5", "2.0", "123", "f"], (True, 301.0, 2.0, True)),
+        (["t", "-0.001", "0", "1", "-5", "t"], (True, 0.0, 1.0, False)),  # clock skew: clamped
+    ],
+)
+def test_a_reading_parses_text_and_states_its_breach(
+    row: list[str | None], expected: tuple[bool, float, float | None, bool]
+) -> None:
+    reading = measure.parse(row)
+    slot, lag, age, breach = expected
+    assert (reading.slot, reading.lag_seconds, reading.heartbeat_age_seconds) == (slot, lag, age)
+    assert reading.breaches(THRESHOLD) is breach and reading.lag_bytes >= 0
+    assert reading.metrics()[measure.SLOT_MISSING_METRIC] == (0.0 if slot else 1.0)
