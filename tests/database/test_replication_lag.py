@@ -13,7 +13,7 @@ import io
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import pytest
@@ -204,11 +204,7 @@ def test_the_handler_reads_its_settings_and_signs_an_iam_token(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    settings = {k: v for k, v in vars(pair.settings).items() if k not in ("cafile", "address")} | {
-        "cafile": pair.settings.cafile,
-        "address": pair.settings.address,
-    }
-    monkeypatch.setenv(probe_module.SETTINGS_VARIABLE, json.dumps(settings))
+    monkeypatch.setenv(probe_module.SETTINGS_VARIABLE, json.dumps(asdict(pair.settings)))
     token = probe_module.iam_token(pair.settings)
     assert token.startswith(f"localhost:{pair.settings.port}/?Action=connect&DBUser={MONITOR}&")
     assert "X-Amz-Credential=AKIDEXAMPLE%2F" in token and "%2Fus-east-1%2Frds-db%2F" in token
