@@ -204,6 +204,7 @@ def test_the_handler_reads_its_settings_and_signs_an_iam_token(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv(probe_module.SETTINGS_VARIABLE, json.dumps(asdict(pair.settings)))
     token = probe_module.iam_token(pair.settings)
     assert token.startswith(f"localhost:{pair.settings.port}/?Action=connect&DBUser={MONITOR}&")
