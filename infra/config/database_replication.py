@@ -12,7 +12,8 @@ from infra.config.base import LogRetentionDays, StrictModel
 
 class DatabaseReplicationConfig(StrictModel):
     enabled: bool = False
-    """Deploy the dump job (and, in continuous mode, the lag check) in the replication stack."""
+    """Deploy the dump job in the replication stack (and, in continuous mode, the lag probe in
+    the primary region's monitoring stack)."""
     mode: Literal["dump", "continuous"] = "dump"
     """``dump``: pg_dump of the standby replica to Azure Blob every ``dump_interval_minutes``
     (RPO = the interval). ``continuous``: logical replication to the Azure flexible server
