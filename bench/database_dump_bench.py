@@ -116,7 +116,12 @@ def continuous_mode(seconds: int, rds: Any, azure: Any) -> dict[str, Any]:
     url = Dsn.parse(source).url
     subprocess.run([str(BIN / "pgbench"), "-i", "-s", "10", "-q", url], env=env,
                    check=True, capture_output=True)  # fmt: skip
-    logical.setup(publisher_dsn=source, subscriber_dsn=target, replication_dsn=source)
+    logical.setup(
+        publisher_dsn=source,
+        subscriber_dsn=target,
+        replication_dsn=source,
+        monitor_user="azure_dr_monitor",
+    )
     deadline = time.monotonic() + 120
     while logical.lag(source).lag_bytes > 0 or not logical.lag(source).active:
         if time.monotonic() > deadline:
@@ -129,7 +134,9 @@ def continuous_mode(seconds: int, rds: Any, azure: Any) -> dict[str, Any]:
     )  # fmt: skip
     samples: list[logical.Lag] = []
     while load.poll() is None:
+        # What the probe does each minute, every second: measure, then write a heartbeat.
         samples.append(logical.lag(source))
+        logical.heartbeat(source)
         time.sleep(1)
     output = load.stdout.read() if load.stdout else ""
     caught_up = time.monotonic()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import App, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_lambda as lambda_
 
 from infra.config import EnvironmentConfig, RegionRole
 from infra.constructs import tiered_vpc
@@ -18,6 +19,7 @@ from infra.constructs.postgres import Replica
 from infra.constructs.private_api_access import HostSettings, PrivateApiClients
 from infra.constructs.recovery_policies import PlanTargets
 from infra.constructs.region_health import BackupAlarms
+from infra.constructs.replication_lag import FunctionSettings, ProbeProps, ProbeTarget
 from infra.constructs.retention import log_retention
 from infra.constructs.transit_gateway import TransitPlan
 from infra.constructs.watched import Cache, Database, Ingress
@@ -34,8 +36,9 @@ from infra.nag import replication as replication_nag
 from infra.nag import storage as storage_nag
 from infra.naming import Names
 from infra.recovery.steps import FUNCTIONS
+from infra.replication_settings import METRIC_NAMESPACE as REPLICATION_NAMESPACE
 from infra.replication_settings import replication_settings
-from infra.stacks.backup import BackupStack
+from infra.stacks.backup import LAMBDAS, RUNTIME, BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack, DrIngress
@@ -140,10 +143,7 @@ class StackFactory:
             db_security_group=network.security_groups.db,
             cache_security_group=network.security_groups.cache,
             postgres_port=self.config.network.ports.postgres,
-            logical_replication=(
-                self.config.database_replication.enabled
-                and self.config.database_replication.mode == "continuous"
-            ),
+            logical_replication=self.continuous_replication(),
             redis_port=self.config.network.ports.redis,
             logs_key=network.logs_key,
             deletion_protection=self.config.deletion_protection,
@@ -369,6 +369,7 @@ class StackFactory:
             project_tag=("project", self.config.project),
             logs_key=network.logs_key,
             removal_policy=self.removal_policy,
+            replication_lag=self._replication_lag(region, network, data),
             **self._common(region),
         )
         monitoring_nag.acknowledge_findings(monitoring)
@@ -376,6 +377,49 @@ class StackFactory:
         # they are always created after the compute stack's node groups.
         monitoring.add_stack_dependency(compute)
         return monitoring
+
+    def continuous_replication(self) -> bool:
+        db = self.config.database_replication
+        return db.enabled and db.mode == "continuous"
+
+    def _replication_lag(
+        self, region: str, network: NetworkStack, data: DataStack
+    ) -> ProbeProps | None:
+        """Continuous mode's lag probe: in the primary region, next to the publisher."""
+        if not self.continuous_replication() or region != self.config.primary_region:
+            return None
+        backup, postgres = self.config.backup, self.config.data.database
+        instance = data.database.instance
+        return ProbeProps(
+            config=self.config.database_replication,
+            target=ProbeTarget(
+                vpc=network.vpc,
+                subnets=network.tiered_vpc.subnets(tiered_vpc.APPLICATION),
+                database_security_group_id=network.security_groups.db.security_group_id,
+                port=self.config.network.ports.postgres,
+                host=instance.attr_endpoint_address,
+                resource_id=instance.attr_dbi_resource_id,
+                database=postgres.database_name,
+            ),
+            function=FunctionSettings(
+                code=lambda_.Code.from_asset(
+                    str(LAMBDAS), exclude=["__pycache__", "*.pyc", "tests", "*.md"]
+                ),
+                runtime=RUNTIME,
+                architecture=(
+                    lambda_.Architecture.ARM_64
+                    if backup.architecture == "arm64"
+                    else lambda_.Architecture.X86_64
+                ),
+                memory_mb=backup.memory_mb,
+                timeout_seconds=backup.timeout_seconds,
+                reserved_concurrency=backup.reserved_concurrency,
+                log_retention=log_retention(self.config.database_replication.log_retention_days),
+            ),
+            function_name=self.names.resource("replication-lag"),
+            key_alias=self.names.kms_alias("replication-lag"),
+            metric_namespace=REPLICATION_NAMESPACE,
+        )
 
     def edge(self) -> EdgeStack:
         """The global edge: CloudFront, its WAF, certificate and logs, the origin secret."""

@@ -53,9 +53,13 @@ def replicate(
         )
     publisher = _dsn(environ, PUBLISHER)
     if args.lag:
-        lag = logical.lag(publisher)
-        within = lag.active and lag.lag_seconds < db.max_lag_minutes * 60
-        print(json.dumps({**lag.as_dict(), "within_objective": within}), file=out)
+        # The probe Lambda's measure (replication_lag.measure), the alarm's threshold.
+        lag, threshold = logical.lag(publisher), db.max_lag_minutes * 60
+        within = lag.within(threshold)
+        print(
+            json.dumps({**lag.as_dict(), "max_lag_seconds": threshold, "within_objective": within}),
+            file=out,
+        )
         return 0 if within else 2
     subscriber = _dsn(environ, SUBSCRIBER)
     if args.teardown:
@@ -65,6 +69,7 @@ def replicate(
             publisher_dsn=publisher,
             subscriber_dsn=subscriber,
             replication_dsn=environ.get(REPLICATION) or publisher,
+            monitor_user=db.monitor_user,
         )
     else:
         raise AzureDrError("replicate database: pass --setup, --lag or --teardown")

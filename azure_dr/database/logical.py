@@ -5,8 +5,10 @@ server (subscriber).
 ``rds.logical_replication = 1`` in the primary's parameter group, the data stack sets it when
 continuous mode is on), the schema copied first (``pg_dump --schema-only`` restored into an empty
 subscriber: logical replication carries rows, not DDL), then the subscription, which copies the
-existing rows and follows the changes. ``lag`` reads the publisher's view of the subscription:
-the WAL bytes the slot has not confirmed and the walsender's replay lag.
+existing rows and follows the changes. Before all that, the lag bookkeeping
+(``replication_lag.measure``): the heartbeat table on both sides (it is in the publication) and
+the monitor user's grants on the publisher. ``lag`` runs the same measure as the probe Lambda
+(one definition): the age of the oldest heartbeat the slot has not confirmed.
 
 Secrets: the subscription's connection string holds the replication user's password (from
 Secrets Manager); it is sent to the subscriber on psql's stdin, never argv, and PostgreSQL keeps
@@ -15,24 +17,16 @@ it in pg_subscription, readable by superusers only (on Azure: the admin role).""
 from __future__ import annotations
 
 import subprocess
-from dataclasses import asdict, dataclass
-from typing import Any
+
+from replication_lag import measure
+from replication_lag.measure import LagReading
 
 from azure_dr.database.pg import Dsn, PostgresError, program, psql, scalar, user_tables
 
-NAME = "azure_dr"
-
-
-@dataclass(frozen=True)
-class Lag:
-    active: bool
-    """A walsender serves the subscription (false: disconnected or not set up)."""
-    lag_bytes: int
-    lag_seconds: float
-    slot: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+NAME = measure.SUBSCRIPTION
+Lag = LagReading
+_HAS_HEARTBEAT = f"SELECT to_regclass('{measure.HEARTBEAT}') IS NOT NULL"
+_SUBSCRIPTIONS = f"SELECT count(*) FROM pg_subscription WHERE subname = '{NAME}'"
 
 
 def _literal(text: str) -> str:
@@ -60,17 +54,31 @@ def copy_schema(publisher: Dsn, subscriber: Dsn) -> bool:
     return True
 
 
-def setup(*, publisher_dsn: str, subscriber_dsn: str, replication_dsn: str) -> list[str]:
-    """Publication, schema, subscription; returns what it did (empty: all present already).
-    ``replication_dsn``: how the subscriber reaches the publisher, as the replication user."""
+def setup(
+    *, publisher_dsn: str, subscriber_dsn: str, replication_dsn: str, monitor_user: str
+) -> list[str]:
+    """Lag bookkeeping, publication, schema, subscription; returns what it did (empty: all
+    present already). ``replication_dsn``: how the subscriber reaches the publisher, as the
+    replication user; ``monitor_user``: the probe's login (``database_replication``)."""
     publisher, subscriber = Dsn.parse(publisher_dsn), Dsn.parse(subscriber_dsn)
     done = []
+    if scalar(publisher, _HAS_HEARTBEAT) != "t":
+        done.append("heartbeat table created")
+    psql(publisher, measure.setup_sql(monitor_user))  # idempotent: grants re-applied
     if scalar(publisher, f"SELECT count(*) FROM pg_publication WHERE pubname = '{NAME}'") == "0":
         psql(publisher, f"CREATE PUBLICATION {NAME} FOR ALL TABLES")
         done.append("publication created")
     if copy_schema(publisher, subscriber):
         done.append("schema applied")
-    if scalar(subscriber, f"SELECT count(*) FROM pg_subscription WHERE subname = '{NAME}'") == "0":
+    elif scalar(subscriber, _HAS_HEARTBEAT) != "t":
+        # A subscriber set up before the heartbeats: without the table its apply worker would
+        # stop at the first heartbeat ("logical replication target relation does not exist").
+        psql(subscriber, measure.table_sql())
+        done.append("heartbeat table created on the subscriber")
+        if scalar(subscriber, _SUBSCRIPTIONS) != "0":
+            psql(subscriber, f"ALTER SUBSCRIPTION {NAME} REFRESH PUBLICATION")
+            done.append("subscription refreshed")
+    if scalar(subscriber, _SUBSCRIPTIONS) == "0":
         source = Dsn.parse(replication_dsn)
         conninfo = source.url if source.password is None else _conninfo(source)
         psql(
@@ -97,28 +105,27 @@ def _conninfo(dsn: Dsn) -> str:
     return " ".join(f"{k}={_literal(v)}" for k, v in pairs.items())
 
 
-def lag(publisher_dsn: str) -> Lag:
+def lag(publisher_dsn: str) -> LagReading:
+    """The probe's measure (replication_lag.measure), read-only: it writes no heartbeat."""
     publisher = Dsn.parse(publisher_dsn)
-    rows = psql(
-        publisher,
-        "SELECT coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::bigint,"
-        " coalesce(extract(epoch FROM r.replay_lag), 0), r.pid IS NOT NULL "
-        f"FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid "
-        f"WHERE s.slot_name = '{NAME}'",
-    )
-    if not rows:
-        return Lag(active=False, lag_bytes=0, lag_seconds=0.0, slot=False)
-    lag_bytes, seconds, active = rows[0]
-    return Lag(
-        active=active == "t", lag_bytes=int(lag_bytes), lag_seconds=float(seconds), slot=True
-    )
+    if scalar(publisher, _HAS_HEARTBEAT) != "t":
+        raise PostgresError(
+            f"{publisher}: no {measure.HEARTBEAT} table, so no lag can be measured: run "
+            "`replicate database --setup` first"
+        )
+    return measure.parse(psql(publisher, measure.MEASURE_SQL)[0])
+
+
+def heartbeat(publisher_dsn: str) -> None:
+    """What the probe writes after measuring (tests and the benchmark stand in for it)."""
+    psql(Dsn.parse(publisher_dsn), f"{measure.BEAT_SQL}; {measure.PRUNE_SQL}")
 
 
 def teardown(*, publisher_dsn: str, subscriber_dsn: str) -> list[str]:
     """Detach the subscriber (failover, or back to dump mode); the publication is dropped too."""
     publisher, subscriber = Dsn.parse(publisher_dsn), Dsn.parse(subscriber_dsn)
     done = []
-    if scalar(subscriber, f"SELECT count(*) FROM pg_subscription WHERE subname = '{NAME}'") != "0":
+    if scalar(subscriber, _SUBSCRIPTIONS) != "0":
         psql(subscriber, f"ALTER SUBSCRIPTION {NAME} DISABLE")
         psql(subscriber, f"ALTER SUBSCRIPTION {NAME} SET (slot_name = NONE)")
         psql(subscriber, f"DROP SUBSCRIPTION {NAME}")

@@ -3,16 +3,17 @@ continuous mode (logical replication, off until a private cross-cloud link exist
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from infra.config.base import LogRetentionDays, StrictModel
 
 
 class DatabaseReplicationConfig(StrictModel):
     enabled: bool = False
-    """Deploy the dump job (and, in continuous mode, the lag check) in the replication stack."""
+    """Deploy the dump job in the replication stack (and, in continuous mode, the lag probe in
+    the primary region's monitoring stack)."""
     mode: Literal["dump", "continuous"] = "dump"
     """``dump``: pg_dump of the standby replica to Azure Blob every ``dump_interval_minutes``
     (RPO = the interval). ``continuous``: logical replication to the Azure flexible server
@@ -40,6 +41,23 @@ class DatabaseReplicationConfig(StrictModel):
     task_memory_mib: int = Field(default=1024, ge=512, le=30720)
     """Fargate memory of the dump task (pg_dump plus one block)."""
     max_lag_minutes: int = Field(default=5, ge=1, le=1440)
-    """Continuous mode: the replication lag alarm threshold."""
+    """Continuous mode: the replication lag alarm threshold (age of the oldest heartbeat the
+    subscription has not confirmed; docs/database-to-azure.md)."""
+    lag_check_minutes: int = Field(default=1, ge=1, le=60)
+    """Continuous mode: how often the lag probe in the primary region measures and writes a
+    heartbeat (the measure's resolution)."""
+    monitor_user: str = Field(default="azure_dr_monitor", pattern=r"^[a-z][a-z0-9_]{2,62}$")
+    """Continuous mode: database user of the lag probe (IAM authentication; ``replicate
+    database --setup`` creates it with rights on the heartbeat table only)."""
     log_retention_days: LogRetentionDays = 30
     """Retention of the dump job's logs."""
+
+    @model_validator(mode="after")
+    def _lag_check_within_threshold(self) -> Self:
+        if self.lag_check_minutes > self.max_lag_minutes:
+            raise ValueError(
+                f"database_replication.lag_check_minutes: {self.lag_check_minutes} exceeds "
+                f"max_lag_minutes {self.max_lag_minutes}: the lag alarm would see periods "
+                "without a measurement and fire as if the probe had stopped"
+            )
+        return self

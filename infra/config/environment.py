@@ -250,6 +250,16 @@ class EnvironmentConfig(StrictModel):
                 "database_replication.enabled needs a region with role standby: the dump is "
                 "taken from the standby's read replica, never from the primary"
             )
+        if (
+            db.enabled
+            and db.mode == "continuous"
+            and not (self.link.enabled and self.link.continuous_replication)
+        ):
+            raise ValueError(
+                "database_replication.mode: 'continuous' needs link.enabled and "
+                "link.continuous_replication: without the private path the Azure server cannot "
+                "reach RDS and the lag alarm would never clear"
+            )
         if db.enabled and db.container not in self.azure.storage.containers:
             raise ValueError(
                 f"database_replication.container: {db.container!r} is not one of "

@@ -218,12 +218,17 @@ def vpc_network_interfaces(
 
 
 def canary_connect(
-    stack: Stack, region: str, database_resource_id: str, user: str
+    stack: Stack,
+    region: str,
+    database_resource_id: str,
+    user: str,
+    sid: str = "ConnectAsCanaryUser",
 ) -> iam.PolicyStatement:
-    """IAM database authentication as the canary user of this region's instance, nobody else
-    (Service Authorization Reference, rds-db: dbuser:<DbiResourceId>/<user>)."""
+    """IAM database authentication as ``user`` of this region's instance, nobody else (Service
+    Authorization Reference, rds-db: dbuser:<DbiResourceId>/<user>); the canary's and the lag
+    probe's."""
     return iam.PolicyStatement(
-        sid="ConnectAsCanaryUser",
+        sid=sid,
         actions=["rds-db:connect"],
         resources=[_arn(stack, "rds-db", region, f"dbuser:{database_resource_id}/{user}")],
     )

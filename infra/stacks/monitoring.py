@@ -10,7 +10,8 @@ Identity), prometheus-node-exporter and kube-state-metrics, with the Container I
 groups encrypted and retained; the X-Ray sampling rule; CloudWatch alarms on the region's
 database, Redis, ALB and nodes, the "region unhealthy" composite alarm and the region dashboard.
 In the primary region also the Amazon Managed Grafana workspace (AMP of every region,
-CloudWatch, X-Ray).
+CloudWatch, X-Ray) and, in continuous database replication mode, the lag probe of the Azure
+subscriber with its alarms (``infra/constructs/replication_lag.py``).
 
 It watches constructs of the same region's data, compute and backup stacks (CloudFormation
 exports inside one region), so every metric dimension comes from the resource itself.
@@ -32,6 +33,7 @@ from infra.constructs.cluster_observability import ClusterObservability
 from infra.constructs.grafana import GrafanaWorkspace, Saml
 from infra.constructs.prometheus import AlertRules, ManagedPrometheus
 from infra.constructs.region_health import BackupAlarms, RegionHealth, Thresholds
+from infra.constructs.replication_lag import ProbeProps, ReplicationLagProbe
 from infra.constructs.retention import log_retention
 from infra.constructs.watched import Cache, Cluster, Database, Ingress
 from infra.naming import Names
@@ -59,6 +61,7 @@ class MonitoringStack(RegionalStack):
         project_tag: tuple[str, str],
         logs_key: kms.IKey,
         removal_policy: RemovalPolicy,
+        replication_lag: ProbeProps | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -134,6 +137,16 @@ class MonitoringStack(RegionalStack):
             cluster=Cluster(cluster_name),
             backup=backup_alarms,
         )
+
+        self.replication_lag: ReplicationLagProbe | None = None
+        if replication_lag is not None:
+            self.replication_lag = ReplicationLagProbe(
+                self,
+                "ReplicationLag",
+                props=replication_lag,
+                topic=self.topic,
+                removal_policy=removal_policy,
+            )
 
         self.grafana: GrafanaWorkspace | None = None
         if grafana_regions is not None:

@@ -3,12 +3,17 @@ selects a metric that a backup job or the object replication really emits: same 
 metric name, exact dimension set and dimension values. The jobs run in-process against moto, in
 the order the schedules run them, each with exactly the environment variables its template gives
 it (so Powertools sees the deployed POWERTOOLS_SERVICE_NAME); their embedded-metric-format lines
-are read from stdout."""
+are read from stdout.
+
+Continuous mode's lag probe (no config/*.yaml turns it on yet) is held to its alarms in a
+continuous-mode variant (tests/continuous_mode.py): the probe runs against the session's real
+publisher/subscriber pair (tests/database/conftest.py) with the settings its template gives it."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +22,12 @@ from moto import mock_aws
 from object_replication import runtime as replication_runtime
 from object_replication.engine import Report
 from object_replication.settings import ReplicationSettings
+from replication_lag import probe as lag_probe
+from replication_lag.probe import ProbeSettings
 
+from azure_dr.database import logical
+from azure_dr.database.pg import Dsn, psql
+from tests.continuous_mode import continuous
 from tests.contract.deployed_jobs import (
     LambdaContext,
     build_world,
@@ -25,8 +35,12 @@ from tests.contract.deployed_jobs import (
     deployed_jobs,
     emitted_metrics,
 )
+from tests.database.conftest import clusters, new_database  # noqa: F401  (the session's pair)
+from tests.database.postgres import Cluster
 from tests.stacks.template_queries import resources
 from tests.synth import SynthesizedEnvironment
+
+LAG_SETTINGS = "LAG_PROBE_SETTINGS"
 
 # Namespaces that AWS software publishes, not our code: nothing of ours can emit into them.
 PUBLISHED_BY_AWS = {
@@ -50,8 +64,12 @@ def _events(settings: Any) -> dict[str, dict[str, Any]]:
 def custom_alarms(env: SynthesizedEnvironment) -> list[Alarmed]:
     """(alarm, namespace, metric, dimension names, dimension values) of every alarm whose
     namespace is not AWS/..., including metric-math alarms' MetricStat parts."""
+    return alarms_in(env.templates)
+
+
+def alarms_in(templates: dict[str, dict[str, Any]]) -> list[Alarmed]:
     found = []
-    for stack_id, template in env.templates.items():
+    for stack_id, template in templates.items():
         for logical_id, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
             props = alarm["Properties"]
             metrics = [props] if "MetricName" in props else []
@@ -149,6 +167,12 @@ def test_every_custom_alarm_selects_an_emitted_metric(
         + _run_dump_job(any_env)
     )
     assert emitted, "the jobs printed no embedded-metric-format line"
+    assert_selected(alarms, emitted)
+
+
+def assert_selected(alarms: list[Alarmed], emitted: list[Any]) -> None:
+    """Every alarm selects a metric some emitter printed: same namespace, name, exact dimension
+    set and values."""
     for alarm, namespace, name, dimension_names, values in alarms:
         same_metric = [e for e in emitted if (e[1], e[2]) == (namespace, name)]
         assert same_metric, f"{alarm}: no job emits {namespace} {name}"
@@ -169,3 +193,59 @@ def test_namespaces_published_by_aws_are_not_ours(any_env: SynthesizedEnvironmen
         j.variables.get("POWERTOOLS_METRICS_NAMESPACE") for j in deployed_jobs(any_env)
     } | {j.settings.metric_namespace for j in deployed_jobs(any_env)}
     assert not namespaces & set(PUBLISHED_BY_AWS)
+
+
+def _deployed_settings(function: dict[str, Any]) -> dict[str, Any]:
+    """The function's LAG_PROBE_SETTINGS with its deploy-time parts (the endpoint, a stack
+    output) replaced by a placeholder: what the template fixes is everything else."""
+    value = function["Properties"]["Environment"]["Variables"][LAG_SETTINGS]
+    if isinstance(value, dict):
+        parts = value["Fn::Join"][1]
+        value = "".join(p if isinstance(p, str) else "deploy-time" for p in parts)
+    return dict(json.loads(value))
+
+
+def test_lag_alarms_select_what_the_probe_emits(
+    clusters: tuple[Cluster, Cluster],  # noqa: F811  (the fixture imported above)
+    capsys: pytest.CaptureFixture[str],
+):
+    variant = continuous("production", overrides=True)
+    template = variant.template("monitoring", variant.config.primary_region)
+    alarms = [a for a in alarms_in({"monitoring": template}) if a[1] != "FDR/Backup"]
+    assert {a[2] for a in alarms} == {"ReplicationLagSeconds", "ReplicationSlotMissing"}
+    (function,) = [
+        f
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "replication_lag.probe.handler"
+    ]
+    deployed = _deployed_settings(function)
+    assert deployed["user"] == variant.config.database_replication.monitor_user
+
+    rds, azure = clusters
+    source, target = new_database(rds), new_database(azure)
+    logical.setup(
+        publisher_dsn=source,
+        subscriber_dsn=target,
+        replication_dsn=source,
+        monitor_user=deployed["user"],
+    )
+    try:
+        psql(Dsn.parse(source), f"ALTER ROLE {deployed['user']} PASSWORD 'contract'")
+        assert rds.cafile
+        settings = ProbeSettings.from_mapping(
+            {
+                **deployed,
+                "host": "localhost",
+                "address": "127.0.0.1",
+                "port": rds.port,
+                "database": Dsn.parse(source).database,
+                "cafile": rds.cafile,
+            }
+        )
+        capsys.readouterr()
+        lag_probe.probe(settings, "contract", sys.stdout)
+        emitted = [("replication-lag", *m) for m in emitted_metrics(capsys.readouterr().out)]
+    finally:
+        logical.teardown(publisher_dsn=source, subscriber_dsn=target)
+    assert emitted, "the probe printed no embedded-metric-format line"
+    assert_selected(alarms, emitted)

@@ -14,23 +14,39 @@ from azure_dr.database.pg import Dsn, psql
 from tests.azurite import Azurite
 from tests.database.postgres import Cluster, missing_reason, start_cluster
 
+_running: list[tuple[Cluster, Cluster]] = []
+
+
+def _start() -> tuple[Cluster, Cluster]:
+    """The one pair of the process: the fixture may be registered twice (the metrics contract
+    test imports it), and both registrations must share the servers, not start more."""
+    if not _running:
+        rds = start_cluster("rds", logical=True, tls=True)
+        try:
+            azure = start_cluster("azure")
+        except BaseException:
+            rds.stop()
+            raise
+        _running.append((rds, azure))
+    return _running[0]
+
+
+def _stop() -> None:
+    while _running:
+        for cluster in _running.pop():
+            cluster.stop()
+
 
 @pytest.fixture(scope="session")
 def clusters() -> Iterator[tuple[Cluster, Cluster]]:
+    """rds: publisher, wal_level=logical, TLS on (its ``cafile``); azure: the subscriber."""
     reason = missing_reason()
     if reason:
         pytest.skip(f"SKIPPING the PostgreSQL tests LOUDLY: {reason}")
-    rds = start_cluster("rds", logical=True)
     try:
-        azure = start_cluster("azure")
-    except BaseException:
-        rds.stop()
-        raise
-    try:
-        yield rds, azure
+        yield _start()
     finally:
-        rds.stop()
-        azure.stop()
+        _stop()  # session end: every registration finishes then, the second finds nothing
 
 
 def new_database(cluster: Cluster) -> str:

@@ -2,7 +2,9 @@
 
 PostgreSQL refuses to run as root: initdb and pg_ctl run as the ``postgres`` user (runuser) on a
 data folder it owns. Password authentication (scram) over TCP, so that the code under test passes
-its password the way it does in AWS and Azure (the child's PGPASSWORD, never argv)."""
+its password the way it does in AWS and Azure (the child's PGPASSWORD, never argv). With
+``tls=True`` the cluster also serves TLS with a trustme certificate for ``localhost`` (``cafile``):
+the lag probe's standard-library client (recovery_actions.pg_wire) never talks without it."""
 
 from __future__ import annotations
 
@@ -52,6 +54,8 @@ def _as_postgres(args: list[str]) -> list[str]:
 class Cluster:
     folder: Path
     port: int
+    cafile: str | None = None
+    """The CA of the server certificate (for the name ``localhost``), when TLS is on."""
 
     def dsn(self, database: str = "postgres", user: str = "postgres") -> str:
         return f"postgresql://{user}:{PASSWORD}@127.0.0.1:{self.port}/{database}"
@@ -65,7 +69,24 @@ class Cluster:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_cluster(name: str, *, logical: bool = False) -> Cluster:
+def _certificate(folder: Path, data: Path) -> tuple[str, list[str]]:
+    """A CA file and the server options of a TLS-serving cluster (certificate for localhost)."""
+    import trustme
+
+    ca = trustme.CA()
+    cafile = folder / "ca.pem"
+    ca.cert_pem.write_to_path(str(cafile))
+    issued = ca.issue_cert("localhost")
+    for name, pem in (("server.crt", issued.cert_chain_pems[0]), ("server.key",
+                      issued.private_key_pem)):  # fmt: skip
+        pem.write_to_path(str(data / name))
+        if os.geteuid() == 0:
+            shutil.chown(data / name, "postgres", "postgres")
+        (data / name).chmod(0o600)
+    return str(cafile), ["-c ssl=on", "-c ssl_cert_file=server.crt", "-c ssl_key_file=server.key"]
+
+
+def start_cluster(name: str, *, logical: bool = False, tls: bool = False) -> Cluster:
     folder = Path(tempfile.mkdtemp(prefix=f"pg-{name}-"))
     folder.chmod(0o755)
     pwfile = folder / "pw"
@@ -85,9 +106,15 @@ def start_cluster(name: str, *, logical: bool = False) -> Cluster:
         f"-p {port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={folder}",
         "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
         "-c max_connections=40", "-c shared_buffers=64MB",
+        # a re-enabled subscription's apply worker restarts after this (default 5 s)
+        "-c wal_retrieve_retry_interval=200ms",
     ]  # fmt: skip
     if logical:
         options += ["-c wal_level=logical", "-c max_replication_slots=8", "-c max_wal_senders=8"]
+    cafile = None
+    if tls:
+        cafile, tls_options = _certificate(folder, data)
+        options += tls_options
     result = subprocess.run(
         _as_postgres([str(BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w",
                       "-t", "30", "-o", " ".join(options), "start"]),
@@ -97,4 +124,4 @@ def start_cluster(name: str, *, logical: bool = False) -> Cluster:
         log = (folder / "log").read_text() if (folder / "log").exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
         pytest.fail(f"PostgreSQL {name} did not start: {result.stderr} {log[-500:]}")
-    return Cluster(folder, port)
+    return Cluster(folder, port, cafile)

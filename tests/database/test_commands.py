@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import yaml
 
 from azure_dr.cli import main
-from azure_dr.database import commands, dump
+from azure_dr.database import commands, dump, logical
 from azure_dr.database.pg import Dsn, psql, scalar
 from infra.config import load_config
 from infra.config.loader import CONFIG_DIR
@@ -61,6 +62,7 @@ def test_status_entry_is_the_age_of_the_newest_verified_dump(
 def _continuous_config(tmp_path: Path) -> Path:
     raw = yaml.safe_load((CONFIG_DIR / "staging.yaml").read_text())
     raw["database_replication"]["mode"] = "continuous"
+    raw["link"]["continuous_replication"] = True  # continuous mode needs the private path
     (tmp_path / "staging.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     return tmp_path
 
@@ -88,18 +90,29 @@ def test_replicate_database_through_the_cli(
     assert code == 1 and "FDR_DB_PUBLISHER_DSN is not set" in err
     code, out, err = cli(["replicate", "database", "--setup"], env, folder)
     assert code == 0, err
-    assert out.strip() == "publication created; schema applied; subscription created"
+    assert out.strip() == (
+        "heartbeat table created; publication created; schema applied; subscription created"
+    )
     assert PASSWORD not in out + err
     code, out, _ = cli(["replicate", "database", "--setup"], env, folder)
     assert out.strip() == "nothing to do"
-    import time
 
     deadline = time.monotonic() + 20
     while scalar(Dsn.parse(target), "SELECT count(*) FROM t") != "2":
         assert time.monotonic() < deadline
         time.sleep(0.1)
+    # No heartbeat yet (the probe runs in AWS): the lag cannot be told, so not within.
     code, out, _ = cli(["replicate", "database", "--lag"], env, folder)
     lag = json.loads(out)
-    assert code == 0 and lag["slot"] and lag["within_objective"]
+    assert code == 2 and lag["slot"] and lag["heartbeat_age_seconds"] is None
+    assert not lag["within_objective"] and lag["max_lag_seconds"] == 300
+    logical.heartbeat(source)  # what the probe writes every minute
+    deadline = time.monotonic() + 20
+    while logical.lag(source).pending_heartbeats:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    code, out, _ = cli(["replicate", "database", "--lag"], env, folder)
+    lag = json.loads(out)
+    assert code == 0 and lag["slot"] and lag["within_objective"] and lag["lag_seconds"] == 0
     code, out, _ = cli(["replicate", "database", "--teardown"], env, folder)
     assert code == 0 and "subscription dropped" in out

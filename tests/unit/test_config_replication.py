@@ -65,3 +65,40 @@ def test_disabled_needs_no_identity(tmp_path: Path):
 )
 def test_bad_values_are_one_clear_line(tmp_path: Path, values: dict[str, Any], expected: str):
     assert expected in one_line(config_error(tmp_path, _set(**values)))
+
+
+def _database(**values: Any):
+    def mutate(c: dict[str, Any]) -> None:
+        link = values.pop("link", None)
+        c["database_replication"].update(values)
+        if link is not None:
+            c["link"].update(link)
+
+    return mutate
+
+
+def test_continuous_mode_reads_its_lag_settings(tmp_path: Path):
+    db = load_mutated(
+        tmp_path, _database(mode="continuous", max_lag_minutes=10, lag_check_minutes=2)
+    ).database_replication
+    assert (db.mode, db.max_lag_minutes, db.lag_check_minutes) == ("continuous", 10, 2)
+    assert db.monitor_user == "azure_dr_monitor"
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            {"max_lag_minutes": 2, "lag_check_minutes": 3},
+            "lag_check_minutes: 3 exceeds max_lag_minutes 2: the lag alarm would see periods",
+        ),
+        (
+            {"mode": "continuous", "link": {"continuous_replication": False}},
+            "'continuous' needs link.enabled and link.continuous_replication",
+        ),
+        ({"monitor_user": "Monitor"}, "database_replication.monitor_user: String should match"),
+        ({"lag_check_minutes": 0}, "database_replication.lag_check_minutes: Input should be"),
+    ],
+)
+def test_bad_lag_settings_are_one_clear_line(tmp_path: Path, values: dict[str, Any], expected: str):
+    assert expected in one_line(config_error(tmp_path, _database(**values)))
