@@ -13,20 +13,22 @@ import json
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from azure.core.credentials import TokenCredential
 
-from azure_dr import replication
+from azure_dr import replication, sync_secrets
 from azure_dr.aws_link import read_tunnel_addresses
-from azure_dr.client import ArmSession, ClientOptions, default_credential, password_parameter
+from azure_dr.client import ArmSession, ClientOptions, default_credential
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD
 from azure_dr.database import commands as database_commands
 from azure_dr.egress import has_aws_credentials, nat_addresses
 from azure_dr.errors import AzureDrError, translate
 from azure_dr.footprint import Footprint, build_footprint
 from azure_dr.preview import pending, render_json, render_text, summary
+from azure_dr.vault import VaultSecrets, vault_url
 from infra.config import ConfigError, load_config
 from infra.config.loader import CONFIG_DIR
 
@@ -64,6 +66,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cloud", choices=sorted(CLOUDS), default=DEFAULT_CLOUD)
     p.add_argument("--arm-endpoint", help="any ARM-compatible endpoint (default: the cloud's)")
     p.add_argument("--ca-bundle", help="CA certificates (PEM) to trust for the ARM endpoint")
+    p.add_argument(
+        "--vault-endpoint",
+        help="the footprint's Key Vault data plane (default https://<vault>.<cloud suffix>)",
+    )
     replication.add_arguments(p)
     database_commands.add_arguments(p)
     return p
@@ -106,22 +112,26 @@ def main(
             container_factory,
         )
     tunnels = None
+    aws = (aws_session or _default_aws_session()) if args.command in ("plan", "sync") else None
     if args.command in ("plan", "sync") and config.linked_regions:
         try:
-            tunnels = read_tunnel_addresses(
-                config, aws_session or _default_aws_session(), lambda line: print(line, file=err)
-            )
+            tunnels = read_tunnel_addresses(config, aws, lambda line: print(line, file=err))
         except AzureDrError as exc:
             print(f"error: {exc}", file=err)
             return EXIT_FAILED
     egress = _aws_egress(config, environ, err) if args.command in ("plan", "sync") else None
-    footprint = build_footprint(
-        config,
-        subscription_id=args.subscription,
-        cloud=cloud,
-        aws_tunnel_addresses=tunnels,
-        egress=egress,
-    )
+
+    def build(keyless: frozenset[str] = frozenset()) -> Footprint:
+        return build_footprint(
+            config,
+            subscription_id=args.subscription,
+            cloud=cloud,
+            aws_tunnel_addresses=tunnels,
+            egress=egress,
+            keyless_tunnels=keyless,
+        )
+
+    footprint = build()
     if args.command == "template":
         print(json.dumps(footprint.template, indent=2), file=out)
         return EXIT_OK
@@ -144,7 +154,9 @@ def main(
                 args, config, session, footprint, token, environ, seams or {}, out, err,
                 confirm=lambda: _confirm(inp, err),
             )  # fmt: skip
-        return _run(args, session, footprint, environ, inp, out, err, progress_every)
+        vault = _vault_factory(args, cloud, footprint, token, overrides)
+        keys = _KeyStep(config, aws, vault, build)
+        return _run(args, session, footprint, environ, inp, out, err, progress_every, keys)
     except KeyboardInterrupt:
         print("error: interrupted; a running deployment continues in Azure", file=err)
         return EXIT_FAILED
@@ -156,6 +168,39 @@ def main(
         return EXIT_FAILED
 
 
+def _vault_factory(
+    args: argparse.Namespace, cloud: Any, footprint: Footprint, token: Any, overrides: dict
+) -> Any:
+    """The footprint vault's data-plane client, made on first use (plan never needs it)."""
+    made: list[VaultSecrets] = []
+
+    def vault() -> VaultSecrets:
+        if not made:
+            name = footprint.names.key_vault
+            url = vault_url(name, cloud.vault_dns_suffix, args.vault_endpoint)
+            made.append(VaultSecrets.connect(name, url, token,
+                                             connection_verify=args.ca_bundle or True,
+                                             **overrides))  # fmt: skip
+        return made[0]
+
+    return vault
+
+
+@dataclass
+class _KeyStep:
+    """What the secrets step needs beyond the session: AWS for the VPN keys, the vault's data
+    plane, and the footprint rebuilt without the connections whose keys must wait."""
+
+    config: Any
+    aws: Any
+    vault: Any
+    build: Any
+
+    @property
+    def has_aws(self) -> bool:
+        return sync_secrets.has_aws_credentials(self.aws)
+
+
 def _run(
     args: argparse.Namespace,
     session: ArmSession,
@@ -165,13 +210,21 @@ def _run(
     out: TextIO,
     err: TextIO,
     progress_every: float,
+    keys: _KeyStep,
 ) -> int:
     if args.command == "outputs":
         _print_outputs(session.outputs(), args.output, out)
         return EXIT_OK
-    password = password_parameter(environ)
+
+    def log(line: str) -> None:
+        print(line, file=err, flush=True)
+
+    state = sync_secrets.survey(footprint, session.exists, environ)
+    keyless = sync_secrets.keyless_tunnels(state, aws=keys.has_aws)
+    if keyless:
+        footprint = session.footprint = keys.build(keyless)
     print(f"planning {footprint.deployment_name} (what-if)...", file=err)
-    group_exists, changes = session.plan(password)
+    group_exists, changes = session.plan(sync_secrets.parameters(footprint, state, what_if=True))
     deleted = session.deleted_key_vault()
     if deleted:
         print(
@@ -179,37 +232,44 @@ def _run(
             f"{deleted.scheduled_purge_date}): sync recovers it before deploying",
             file=err,
         )
+    for line in sync_secrets.plan_lines(footprint, state, aws=keys.has_aws):
+        log(line)
     render = render_json if args.output == "json" else render_text
     print(render(footprint, changes, group_exists), file=out)
-    has_changes = pending(changes) or not group_exists
+    has_changes = pending(changes) or not group_exists or sync_secrets.pending(state)
     if args.command == "plan":
-        return EXIT_CHANGES if has_changes else EXIT_OK
-    if not has_changes:
-        print("nothing to change", file=err)
-        _print_outputs(session.outputs(), args.output, out)
-        return EXIT_OK
-    if deleted:
+        return EXIT_CHANGES if has_changes or state.missing_keys() else EXIT_OK
+    if not has_changes and not state.missing_keys():
+        # The keys are compared with Secrets Manager on every sync that has AWS credentials: a
+        # key changed there must reach the connections (what-if never compares secure values).
+        if not (keys.has_aws and footprint.reference_parameters
+                and _copy_keys(session, footprint, keys, log).written):  # fmt: skip
+            print("nothing to change", file=err)
+            _print_outputs(session.outputs(), args.output, out)
+            return EXIT_OK
+        print("a pre-shared key changed in Key Vault: deploying so that ARM re-reads it", file=err)
+    elif deleted:
         session.check_recoverable(deleted)
-    if not args.yes and not _confirm(inp, err):
+    if has_changes and not args.yes and not _confirm(inp, err):
         raise AzureDrError("not applied: answer 'yes' to apply, or pass --yes")
     if not group_exists:
         print(f"creating resource group {footprint.resource_group}...", file=err)
         session.ensure_resource_group()
-
-    def progress(line: str) -> None:
-        print(line, file=err, flush=True)
-
     if deleted:
         print(f"recovering Key Vault {deleted.name} (createMode recover)...", file=err)
-        session.recover_key_vault(
-            deleted, timeout=args.timeout, progress=progress, every=progress_every
-        )
+        session.recover_key_vault(deleted, timeout=args.timeout, progress=log, every=progress_every)
+    elif not state.vault_exists:
+        print(f"deploying Key Vault {footprint.names.key_vault} first "
+              f"({footprint.key_vault_bootstrap_deployment})...", file=err)  # fmt: skip
+        session.bootstrap_key_vault(timeout=args.timeout, progress=log, every=progress_every)
+    sync_secrets.ensure_password(state, keys.vault, environ, log)
+    if keys.has_aws and state.keys_present:
+        footprint = _copy_keys(session, footprint, keys, log).footprint
+    parameters = sync_secrets.parameters(footprint, state, what_if=False)
     print("validating the template...", file=err)
-    session.validate(password)
+    session.validate(parameters)
     print(f"deploying {footprint.deployment_name} (Incremental)...", file=err)
-    outputs = session.deploy(
-        password, timeout=args.timeout, progress=progress, every=progress_every
-    )
+    outputs = session.deploy(parameters, timeout=args.timeout, progress=log, every=progress_every)
     s = summary(changes)
     print(
         f"applied: {s['create']} created, {s['modify']} modified, {s['unchanged']} unchanged",
@@ -217,6 +277,23 @@ def _run(
     )
     _print_outputs(outputs, args.output, out)
     return EXIT_OK
+
+
+@dataclass
+class _Copied:
+    footprint: Footprint
+    written: list[str]
+
+
+def _copy_keys(session: ArmSession, footprint: Footprint, keys: _KeyStep, log: Any) -> _Copied:
+    """Copy the VPN keys; connections whose AWS secret is missing wait (footprint rebuilt)."""
+    from infra.naming import Names
+
+    names = Names(keys.config.project, keys.config.name)
+    copied = sync_secrets.copy_tunnel_keys(footprint, names, keys.aws, keys.vault, log)
+    if copied.waiting:
+        footprint = session.footprint = keys.build(frozenset(copied.waiting))
+    return _Copied(footprint, copied.written)
 
 
 def _default_aws_session() -> Any:

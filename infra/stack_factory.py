@@ -422,7 +422,7 @@ class StackFactory:
             "on-premises sites, pre-shared keys, tunnel alarms",
             link=link,
             name_prefix=self.names.resource("link", region),
-            secret_prefix=f"{self.config.project}/{self.config.name}/link/{region}",
+            secret_prefix=self.names.link_secret_prefix(region),
             key_alias=self.names.kms_alias("link"),
             transit_gateway=network.transit_gateway,
             topic=monitoring.topic,
