@@ -66,6 +66,7 @@ class DeploymentFailure:
     message: str
     target: str = ""
     apply_first: int = 0
+    deployment: str | None = None  # only this deployment fails (default: the next one)
 
 
 class FakeArm:
@@ -349,7 +350,11 @@ class FakeArm:
             return 200, {"Retry-After": "0"}, {"status": "Running"}
         if "done" not in operation:
             deployment = self.deployments[operation["name"]]
-            failure, self.failure = self.failure, None
+            failure = self.failure
+            if failure and failure.deployment in (None, operation["name"]):
+                self.failure = None
+            else:
+                failure = None
             failure = failure or self._vault_conflict(operation["template"])
             if failure:
                 self._apply(operation["group"], operation["template"], failure.apply_first)
