@@ -60,7 +60,10 @@ def test_first_sync_deploys_the_vault_then_generates_the_password_once(run, arm)
     first = run("sync", "--yes")
     assert first.code == 0, first.err
     # The vault alone first, then the secret, then the main deployment that references it.
-    assert _deployments(arm) == [FOOTPRINT.key_vault_bootstrap_deployment, FOOTPRINT.deployment_name]
+    assert _deployments(arm) == [
+        FOOTPRINT.key_vault_bootstrap_deployment,
+        FOOTPRINT.deployment_name,
+    ]
     assert f"{ADMIN_PASSWORD_SECRET}: created (generated)" in first.err
     assert arm.arm.vault.versions(ADMIN_PASSWORD_SECRET) == 1
     password = arm.arm.vault.latest(ADMIN_PASSWORD_SECRET)
