@@ -101,6 +101,10 @@ def main(
         print(f"error: {exc}", file=err)
         return EXIT_FAILED
     cloud = CLOUDS[args.cloud]
+    if args.command == "replicate" and args.what == "database":
+        return _replicate_database(
+            args, config, cloud, credential, transport, environ, aws_session, out, err
+        )
     if args.command in ("replicate", "status"):
         return _data_flow(
             args,
@@ -363,6 +367,63 @@ def _dump_container(settings: Any, db: Any, credential: Any) -> Any:
     )
 
 
+def _replicate_database(
+    args: argparse.Namespace,
+    config: Any,
+    cloud: Any,
+    credential: TokenCredential | None,
+    transport: Mapping[str, Any] | None,
+    environ: Mapping[str, str],
+    aws_session: Any,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """``replicate database``: its DSNs from the vaults (``azure_dr/database/credentials.py``);
+    AWS, ARM and Key Vault are reached only for what no override gives."""
+    from azure_dr.database.credentials import Resolver
+
+    footprint = build_footprint(config, subscription_id=args.subscription, cloud=cloud)
+    overrides = {k: v for k, v in (transport or {}).items() if k != "progress_every"}
+    token: list[TokenCredential] = []
+
+    def azure() -> TokenCredential:
+        token[:1] = [token[0] if token else credential or default_credential(cloud, environ)]
+        return token[0]
+
+    def outputs() -> dict[str, Any]:
+        options = ClientOptions(
+            arm_endpoint=args.arm_endpoint or cloud.arm_endpoint,
+            credential_scopes=[cloud.scope],
+            connection_verify=args.ca_bundle or True,
+            **overrides,
+        )
+        return ArmSession(footprint, azure(), options).outputs()
+
+    def vault() -> VaultSecrets:
+        name = footprint.names.key_vault
+        url = vault_url(name, cloud.vault_dns_suffix, args.vault_endpoint)
+        return VaultSecrets.connect(
+            name, url, azure(), connection_verify=args.ca_bundle or True, **overrides
+        )
+
+    dsns = Resolver(
+        config=config,
+        environ=environ,
+        aws=lambda: aws_session or _default_aws_session(),
+        azure_outputs=outputs,
+        vault=vault,
+    )
+    try:
+        return database_commands.replicate(config, args, dsns, out)
+    except AzureDrError as exc:
+        print(f"error: {exc}", file=err)
+    except Exception as exc:
+        message = translate(exc, subscription_id=footprint.subscription_id,
+                            resource_group=footprint.resource_group)  # fmt: skip
+        print(f"error: {message}", file=err)
+    return EXIT_FAILED
+
+
 def _data_flow(
     args: argparse.Namespace,
     config: Any,
@@ -375,12 +436,6 @@ def _data_flow(
     if args.command == "replicate" and args.what is None:
         print("error: replicate what? `replicate objects` or `replicate database`", file=err)
         return EXIT_FAILED
-    if args.command == "replicate" and args.what == "database":
-        try:
-            return database_commands.replicate(config, args, environ, out)
-        except Exception as exc:
-            print(f"error: {type(exc).__name__}: {exc}", file=err)
-            return EXIT_FAILED
     settings = None
     try:
         settings = replication.settings_for(config, args)

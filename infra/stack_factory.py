@@ -144,6 +144,15 @@ class StackFactory:
                 self.config.database_replication.enabled
                 and self.config.database_replication.mode == "continuous"
             ),
+            replication_login=(
+                (
+                    self.names.replication_user_secret(),
+                    self.config.database_replication.replication_user,
+                )
+                if self.config.database_replication.enabled
+                and self.config.database_replication.mode == "continuous"
+                else None
+            ),
             redis_port=self.config.network.ports.redis,
             logs_key=network.logs_key,
             deletion_protection=self.config.deletion_protection,
@@ -156,6 +165,7 @@ class StackFactory:
             multi_node_cache=self.config.data.cache.num_nodes > 1,
             multi_az=self.config.data.database.multi_az,
             deletion_protection=self.config.deletion_protection,
+            replication_secret=data.replication_secret is not None,
         )
         targets = []
         if role is RegionRole.PRIMARY:

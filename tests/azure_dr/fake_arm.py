@@ -85,6 +85,7 @@ class FakeArm:
         self.hang = False
         self.agent_pool_puts = 0
         self.requests: list[tuple[str, str]] = []
+        self.output_values: dict[str, Any] = {}  # deployment outputs (default "fake-<key>")
         self.received: list[bytes] = []  # every ARM request body, raw (never a secret's value)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -371,7 +372,7 @@ class FakeArm:
                 self._recover_vaults(operation["template"])
                 self._apply(operation["group"], operation["template"])
                 outputs = {
-                    key: {"type": "String", "value": f"fake-{key}"}
+                    key: {"type": "String", "value": self.output_values.get(key, f"fake-{key}")}
                     for key in operation["template"].get("outputs", {})
                 }
                 deployment["properties"] = {"provisioningState": "Succeeded", "outputs": outputs}
