@@ -99,6 +99,9 @@ def rds_primary(config: EnvironmentConfig, aws_session: Any) -> RdsPrimary:
     return RdsPrimary(str(endpoint.get("Address", "")), int(endpoint.get("Port", 0)), secret)
 
 
+LOGIN_KEYS = ("username", "password")
+
+
 def secret_json(aws_session: Any, region: str, secret_id: str) -> dict[str, Any]:
     """A Secrets Manager secret holding {"username", "password"} (the value is never shown)."""
     try:
@@ -109,7 +112,7 @@ def secret_json(aws_session: Any, region: str, secret_id: str) -> dict[str, Any]
             f"cannot read Secrets Manager secret {secret_id} in {region} ({_code(exc)}): the "
             "identity needs secretsmanager:GetSecretValue on it and kms:Decrypt on its key"
         ) from None
-    if not isinstance(value, dict) or not value.get("username") or not value.get("password"):
+    if not isinstance(value, dict) or not all(value.get(k) for k in LOGIN_KEYS):
         raise AzureDrError(f"Secrets Manager secret {secret_id} lacks username and password")
     return value
 
