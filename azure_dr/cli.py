@@ -240,21 +240,28 @@ def _run(
         log(line)
     render = render_json if args.output == "json" else render_text
     print(render(footprint, changes, group_exists), file=out)
-    has_changes = pending(changes) or not group_exists or sync_secrets.pending(state)
+    # Keys this run can copy (with AWS credentials); without, missing keys wait (said above).
+    copyable = state.missing_keys() if keys.has_aws else []
+    has_changes = (
+        pending(changes) or not group_exists or sync_secrets.pending(state) or bool(copyable)
+    )
     if args.command == "plan":
-        return EXIT_CHANGES if has_changes or state.missing_keys() else EXIT_OK
-    if not has_changes and not state.missing_keys():
-        # The keys are compared with Secrets Manager on every sync that has AWS credentials: a
-        # key changed there must reach the connections (what-if never compares secure values).
+        return EXIT_CHANGES if has_changes else EXIT_OK
+    if not has_changes:
+        # Key Vault's copies of the keys follow Secrets Manager on every sync with AWS
+        # credentials (a mirror: nothing deployed changes). A changed key must then reach the
+        # connections, which what-if cannot show (it never compares secure values).
         if not (keys.has_aws and footprint.reference_parameters
                 and _copy_keys(session, footprint, keys, log).written):  # fmt: skip
             print("nothing to change", file=err)
             _print_outputs(session.outputs(), args.output, out)
             return EXIT_OK
-        print("a pre-shared key changed in Key Vault: deploying so that ARM re-reads it", file=err)
-    elif deleted:
+        print("a pre-shared key changed in Key Vault: the connections are deployed again so "
+              "that ARM re-reads it", file=err)  # fmt: skip
+        has_changes = True
+    if deleted:
         session.check_recoverable(deleted)
-    if has_changes and not args.yes and not _confirm(inp, err):
+    if not args.yes and not _confirm(inp, err):
         raise AzureDrError("not applied: answer 'yes' to apply, or pass --yes")
     if not group_exists:
         print(f"creating resource group {footprint.resource_group}...", file=err)

@@ -134,8 +134,7 @@ def test_replicate_database_takes_every_credential_from_the_vaults(stack, arm, c
     assert code == 0 and "subscription dropped" in out, err
     assert PASSWORD not in out + err
 
-
-def test_an_override_wins_and_a_missing_aws_secret_is_one_line(stack, arm, ca_bundle):
+    # A missing replication secret is one line; FDR_DB_REPLICATION_DSN overrides it.
     names = Names("fdr", "production")
     stack["aws"].client("secretsmanager", region_name="us-east-1").delete_secret(
         SecretId=names.replication_user_secret(), ForceDeleteWithoutRecovery=True
