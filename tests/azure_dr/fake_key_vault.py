@@ -100,15 +100,13 @@ class FakeKeyVault:
             self.secrets.setdefault(name, []).append(entry)
             return 200, {}, _bundle(url, entry)
         if method == "GET":
-            found = self.secrets.get(name)
-            entry = None
-            if found:
-                entry = (
-                    found[-1]
-                    if not version
-                    else next((v for v in found if v.version == version), None)
-                )
-            if entry is None:
+            found = self.secrets.get(name) or []
+            current: SecretVersion | None = (
+                (found[-1] if found else None)
+                if not version
+                else next((v for v in found if v.version == version), None)
+            )
+            if current is None:
                 return (
                     404,
                     {},
@@ -117,7 +115,7 @@ class FakeKeyVault:
                         f"A secret with (name/id) {name} was not found in this key vault.",
                     ),
                 )
-            return 200, {}, _bundle(url, entry)
+            return 200, {}, _bundle(url, current)
         return 405, {}, _error("BadRequest", f"fake Key Vault does not serve {method}")
 
     def metadata(self, name: str) -> dict[str, Any] | None:
