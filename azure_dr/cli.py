@@ -224,7 +224,10 @@ def _run(
         print(line, file=err, flush=True)
 
     state = sync_secrets.survey(footprint, session.exists, environ)
-    keyless = sync_secrets.keyless_tunnels(state, aws=keys.has_aws)
+    # AWS is asked for credentials only when there are VPN keys to copy (the provider chain can
+    # take seconds off EC2).
+    aws_ok = bool(state.keys_present) and keys.has_aws
+    keyless = sync_secrets.keyless_tunnels(state, aws=aws_ok)
     if keyless:
         footprint = session.footprint = keys.build(keyless)
     print(f"planning {footprint.deployment_name} (what-if)...", file=err)
@@ -236,12 +239,12 @@ def _run(
             f"{deleted.scheduled_purge_date}): sync recovers it before deploying",
             file=err,
         )
-    for line in sync_secrets.plan_lines(footprint, state, aws=keys.has_aws):
+    for line in sync_secrets.plan_lines(footprint, state, aws=aws_ok):
         log(line)
     render = render_json if args.output == "json" else render_text
     print(render(footprint, changes, group_exists), file=out)
     # Keys this run can copy (with AWS credentials); without, missing keys wait (said above).
-    copyable = state.missing_keys() if keys.has_aws else []
+    copyable = state.missing_keys() if aws_ok else []
     has_changes = (
         pending(changes) or not group_exists or sync_secrets.pending(state) or bool(copyable)
     )
@@ -251,7 +254,7 @@ def _run(
         # Key Vault's copies of the keys follow Secrets Manager on every sync with AWS
         # credentials (a mirror: nothing deployed changes). A changed key must then reach the
         # connections, which what-if cannot show (it never compares secure values).
-        if not (keys.has_aws and footprint.reference_parameters
+        if not (aws_ok and footprint.reference_parameters
                 and _copy_keys(session, footprint, keys, log).written):  # fmt: skip
             print("nothing to change", file=err)
             _print_outputs(session.outputs(), args.output, out)
@@ -274,7 +277,7 @@ def _run(
               f"({footprint.key_vault_bootstrap_deployment})...", file=err)  # fmt: skip
         session.bootstrap_key_vault(timeout=args.timeout, progress=log, every=progress_every)
     sync_secrets.ensure_password(state, keys.vault, environ, log)
-    if keys.has_aws and state.keys_present:
+    if aws_ok:
         footprint = _copy_keys(session, footprint, keys, log).footprint
     parameters = sync_secrets.parameters(footprint, state, what_if=False)
     print("validating the template...", file=err)
