@@ -261,7 +261,6 @@ def _run(
             return EXIT_OK
         print("a pre-shared key changed in Key Vault: the connections are deployed again so "
               "that ARM re-reads it", file=err)  # fmt: skip
-        has_changes = True
     if deleted:
         session.check_recoverable(deleted)
     if not args.yes and not _confirm(inp, err):
