@@ -7,6 +7,7 @@ azure-keyvault-secrets, boto3) talk to the fake ARM server, its fake Key Vault d
 from __future__ import annotations
 
 import json
+import logging
 import string
 
 import boto3
@@ -48,7 +49,8 @@ def test_generated_password_meets_azure_postgres_rules():
     assert len({generate_admin_password() for _ in range(50)}) == 50
 
 
-def test_first_sync_deploys_the_vault_then_generates_the_password_once(run, arm):
+def test_first_sync_deploys_the_vault_then_generates_the_password_once(run, arm, caplog):
+    caplog.set_level(logging.INFO)  # the SDKs' request logging, as an operator may turn it on
     plan = run("plan")
     assert plan.code == 2
     assert f"{FOOTPRINT.names.key_vault}/{ADMIN_PASSWORD_SECRET} is absent: sync generates" in (
@@ -80,6 +82,7 @@ def test_first_sync_deploys_the_vault_then_generates_the_password_once(run, arm)
     assert arm.arm.vault.versions(ADMIN_PASSWORD_SECRET) == 1  # no new version
     assert run("plan").code == 0
     _no_secret_in(arm, second, password)
+    assert caplog.text and password not in caplog.text
 
 
 def test_an_existing_vault_is_not_deployed_again_and_a_missing_secret_is_created(run, arm):
@@ -131,7 +134,9 @@ def test_sync_copies_the_keys_once_arm_gets_references_and_a_changed_key_is_rede
     run,
     arm,
     aws,  # noqa: F811
+    caplog,
 ):
+    caplog.set_level(logging.INFO)
     _deploy_link(aws, CONFIG)
     values = _link_secrets(aws)
     result = run("sync", "--yes", aws_session=aws)
@@ -164,6 +169,8 @@ def test_sync_copies_the_keys_once_arm_gets_references_and_a_changed_key_is_rede
     assert arm.arm.vault.versions(t.secret_name) == 2
     assert len(_deployments(arm)) == deployments + 1  # ARM re-reads the references
     _no_secret_in(arm, rotated, "RotatedKey.0123456789abcdef", *values.values())
+    for value in [*values.values(), "RotatedKey.0123456789abcdef"]:
+        assert value not in caplog.text
 
 
 def test_a_missing_aws_secret_is_one_line_and_a_rerun_finishes(run, arm, aws):  # noqa: F811
