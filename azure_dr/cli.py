@@ -13,20 +13,22 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from azure.core.credentials import TokenCredential
 
-from azure_dr import baseline_upload, replication
+from azure_dr import baseline_upload, replication, sync_secrets
 from azure_dr.aws_link import read_tunnel_addresses
-from azure_dr.client import ArmSession, ClientOptions, default_credential, password_parameter
+from azure_dr.client import ArmSession, ClientOptions, default_credential
 from azure_dr.clouds import CLOUDS, DEFAULT_CLOUD
 from azure_dr.database import commands as database_commands
 from azure_dr.egress import has_aws_credentials, nat_addresses
 from azure_dr.errors import AzureDrError, translate
 from azure_dr.footprint import Footprint, build_footprint
 from azure_dr.preview import pending, render_json, render_text, summary
+from azure_dr.vault import VaultSecrets, vault_url
 from infra.config import ConfigError, load_config
 from infra.config.loader import CONFIG_DIR
 
@@ -64,6 +66,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cloud", choices=sorted(CLOUDS), default=DEFAULT_CLOUD)
     p.add_argument("--arm-endpoint", help="any ARM-compatible endpoint (default: the cloud's)")
     p.add_argument("--ca-bundle", help="CA certificates (PEM) to trust for the ARM endpoint")
+    p.add_argument(
+        "--vault-endpoint",
+        help="the footprint's Key Vault data plane (default https://<vault>.<cloud suffix>)",
+    )
     replication.add_arguments(p)
     database_commands.add_arguments(p)
     return p
@@ -95,6 +101,10 @@ def main(
         print(f"error: {exc}", file=err)
         return EXIT_FAILED
     cloud = CLOUDS[args.cloud]
+    if args.command == "replicate" and args.what == "database":
+        return _replicate_database(
+            args, config, cloud, credential, transport, environ, aws_session, out, err
+        )
     if args.command in ("replicate", "status"):
         return _data_flow(
             args,
@@ -106,22 +116,26 @@ def main(
             container_factory,
         )
     tunnels = None
+    aws = (aws_session or _default_aws_session()) if args.command in ("plan", "sync") else None
     if args.command in ("plan", "sync") and config.linked_regions:
         try:
-            tunnels = read_tunnel_addresses(
-                config, aws_session or _default_aws_session(), lambda line: print(line, file=err)
-            )
+            tunnels = read_tunnel_addresses(config, aws, lambda line: print(line, file=err))
         except AzureDrError as exc:
             print(f"error: {exc}", file=err)
             return EXIT_FAILED
     egress = _aws_egress(config, environ, err) if args.command in ("plan", "sync") else None
-    footprint = build_footprint(
-        config,
-        subscription_id=args.subscription,
-        cloud=cloud,
-        aws_tunnel_addresses=tunnels,
-        egress=egress,
-    )
+
+    def build(keyless: frozenset[str] = frozenset()) -> Footprint:
+        return build_footprint(
+            config,
+            subscription_id=args.subscription,
+            cloud=cloud,
+            aws_tunnel_addresses=tunnels,
+            egress=egress,
+            keyless_tunnels=keyless,
+        )
+
+    footprint = build()
     if args.command == "template":
         print(json.dumps(footprint.template, indent=2), file=out)
         return EXIT_OK
@@ -144,10 +158,12 @@ def main(
                 args, config, session, footprint, token, environ, seams or {}, out, err,
                 confirm=lambda: _confirm(inp, err),
             )  # fmt: skip
+        vault = _vault_factory(args, cloud, footprint, token, overrides)
+        keys = _KeyStep(config, aws, vault, build)
         publish = None
         if args.command == "sync":
             publish = _baseline_step(args, config, footprint, token, seams or {}, err)
-        return _run(args, session, footprint, environ, inp, out, err, progress_every, publish)
+        return _run(args, session, footprint, environ, inp, out, err, progress_every, keys, publish)
     except KeyboardInterrupt:
         print("error: interrupted; a running deployment continues in Azure", file=err)
         return EXIT_FAILED
@@ -159,6 +175,39 @@ def main(
         return EXIT_FAILED
 
 
+def _vault_factory(
+    args: argparse.Namespace, cloud: Any, footprint: Footprint, token: Any, overrides: dict
+) -> Any:
+    """The footprint vault's data-plane client, made on first use (plan never needs it)."""
+    made: list[VaultSecrets] = []
+
+    def vault() -> VaultSecrets:
+        if not made:
+            name = footprint.names.key_vault
+            url = vault_url(name, cloud.vault_dns_suffix, args.vault_endpoint)
+            made.append(VaultSecrets.connect(name, url, token,
+                                             connection_verify=args.ca_bundle or True,
+                                             **overrides))  # fmt: skip
+        return made[0]
+
+    return vault
+
+
+@dataclass
+class _KeyStep:
+    """What the secrets step needs beyond the session: AWS for the VPN keys, the vault's data
+    plane, and the footprint rebuilt without the connections whose keys must wait."""
+
+    config: Any
+    aws: Any
+    vault: Any
+    build: Any
+
+    @property
+    def has_aws(self) -> bool:
+        return sync_secrets.has_aws_credentials(self.aws)
+
+
 def _run(
     args: argparse.Namespace,
     session: ArmSession,
@@ -168,15 +217,26 @@ def _run(
     out: TextIO,
     err: TextIO,
     progress_every: float,
+    keys: _KeyStep,
     publish: Callable[[], None] | None = None,
 ) -> int:
     """``publish``: sync's last step once the footprint is in place (the cluster baseline)."""
     if args.command == "outputs":
         _print_outputs(session.outputs(), args.output, out)
         return EXIT_OK
-    password = password_parameter(environ)
+
+    def log(line: str) -> None:
+        print(line, file=err, flush=True)
+
+    state = sync_secrets.survey(footprint, session.exists, environ)
+    # AWS is asked for credentials only when there are VPN keys to copy (the provider chain can
+    # take seconds off EC2).
+    aws_ok = bool(state.keys_present) and keys.has_aws
+    keyless = sync_secrets.keyless_tunnels(state, aws=aws_ok)
+    if keyless:
+        footprint = session.footprint = keys.build(keyless)
     print(f"planning {footprint.deployment_name} (what-if)...", file=err)
-    group_exists, changes = session.plan(password)
+    group_exists, changes = session.plan(sync_secrets.parameters(footprint, state, what_if=True))
     deleted = session.deleted_key_vault()
     if deleted:
         print(
@@ -184,17 +244,30 @@ def _run(
             f"{deleted.scheduled_purge_date}): sync recovers it before deploying",
             file=err,
         )
+    for line in sync_secrets.plan_lines(footprint, state, aws=aws_ok):
+        log(line)
     render = render_json if args.output == "json" else render_text
     print(render(footprint, changes, group_exists), file=out)
-    has_changes = pending(changes) or not group_exists
+    # Keys this run can copy (with AWS credentials); without, missing keys wait (said above).
+    copyable = state.missing_keys() if aws_ok else []
+    has_changes = (
+        pending(changes) or not group_exists or sync_secrets.pending(state) or bool(copyable)
+    )
     if args.command == "plan":
         return EXIT_CHANGES if has_changes else EXIT_OK
     if not has_changes:
-        print("nothing to change", file=err)
-        if publish:
-            publish()
-        _print_outputs(session.outputs(), args.output, out)
-        return EXIT_OK
+        # Key Vault's copies of the keys follow Secrets Manager on every sync with AWS
+        # credentials (a mirror: nothing deployed changes). A changed key must then reach the
+        # connections, which what-if cannot show (it never compares secure values).
+        if not (aws_ok and footprint.reference_parameters
+                and _copy_keys(session, footprint, keys, log).written):  # fmt: skip
+            print("nothing to change", file=err)
+            if publish:
+                publish()
+            _print_outputs(session.outputs(), args.output, out)
+            return EXIT_OK
+        print("a pre-shared key changed in Key Vault: the connections are deployed again so "
+              "that ARM re-reads it", file=err)  # fmt: skip
     if deleted:
         session.check_recoverable(deleted)
     if not args.yes and not _confirm(inp, err):
@@ -202,21 +275,21 @@ def _run(
     if not group_exists:
         print(f"creating resource group {footprint.resource_group}...", file=err)
         session.ensure_resource_group()
-
-    def progress(line: str) -> None:
-        print(line, file=err, flush=True)
-
     if deleted:
         print(f"recovering Key Vault {deleted.name} (createMode recover)...", file=err)
-        session.recover_key_vault(
-            deleted, timeout=args.timeout, progress=progress, every=progress_every
-        )
+        session.recover_key_vault(deleted, timeout=args.timeout, progress=log, every=progress_every)
+    elif not state.vault_exists:
+        print(f"deploying Key Vault {footprint.names.key_vault} first "
+              f"({footprint.key_vault_bootstrap_deployment})...", file=err)  # fmt: skip
+        session.bootstrap_key_vault(timeout=args.timeout, progress=log, every=progress_every)
+    sync_secrets.ensure_password(state, keys.vault, environ, log)
+    if aws_ok:
+        footprint = _copy_keys(session, footprint, keys, log).footprint
+    parameters = sync_secrets.parameters(footprint, state, what_if=False)
     print("validating the template...", file=err)
-    session.validate(password)
+    session.validate(parameters)
     print(f"deploying {footprint.deployment_name} (Incremental)...", file=err)
-    outputs = session.deploy(
-        password, timeout=args.timeout, progress=progress, every=progress_every
-    )
+    outputs = session.deploy(parameters, timeout=args.timeout, progress=log, every=progress_every)
     s = summary(changes)
     print(
         f"applied: {s['create']} created, {s['modify']} modified, {s['unchanged']} unchanged",
@@ -226,6 +299,23 @@ def _run(
         publish()
     _print_outputs(outputs, args.output, out)
     return EXIT_OK
+
+
+@dataclass
+class _Copied:
+    footprint: Footprint
+    written: list[str]
+
+
+def _copy_keys(session: ArmSession, footprint: Footprint, keys: _KeyStep, log: Any) -> _Copied:
+    """Copy the VPN keys; connections whose AWS secret is missing wait (footprint rebuilt)."""
+    from infra.naming import Names
+
+    names = Names(keys.config.project, keys.config.name)
+    copied = sync_secrets.copy_tunnel_keys(footprint, names, keys.aws, keys.vault, log)
+    if copied.waiting:
+        footprint = session.footprint = keys.build(frozenset(copied.waiting))
+    return _Copied(footprint, copied.written)
 
 
 def _baseline_step(
@@ -330,6 +420,63 @@ def _dump_container(settings: Any, db: Any, credential: Any) -> Any:
     )
 
 
+def _replicate_database(
+    args: argparse.Namespace,
+    config: Any,
+    cloud: Any,
+    credential: TokenCredential | None,
+    transport: Mapping[str, Any] | None,
+    environ: Mapping[str, str],
+    aws_session: Any,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """``replicate database``: its DSNs from the vaults (``azure_dr/database/credentials.py``);
+    AWS, ARM and Key Vault are reached only for what no override gives."""
+    from azure_dr.database.credentials import Resolver
+
+    footprint = build_footprint(config, subscription_id=args.subscription, cloud=cloud)
+    overrides = {k: v for k, v in (transport or {}).items() if k != "progress_every"}
+    token: list[TokenCredential] = []
+
+    def azure() -> TokenCredential:
+        token[:1] = [token[0] if token else credential or default_credential(cloud, environ)]
+        return token[0]
+
+    def outputs() -> dict[str, Any]:
+        options = ClientOptions(
+            arm_endpoint=args.arm_endpoint or cloud.arm_endpoint,
+            credential_scopes=[cloud.scope],
+            connection_verify=args.ca_bundle or True,
+            **overrides,
+        )
+        return ArmSession(footprint, azure(), options).outputs()
+
+    def vault() -> VaultSecrets:
+        name = footprint.names.key_vault
+        url = vault_url(name, cloud.vault_dns_suffix, args.vault_endpoint)
+        return VaultSecrets.connect(
+            name, url, azure(), connection_verify=args.ca_bundle or True, **overrides
+        )
+
+    dsns = Resolver(
+        config=config,
+        environ=environ,
+        aws=lambda: aws_session or _default_aws_session(),
+        azure_outputs=outputs,
+        vault=vault,
+    )
+    try:
+        return database_commands.replicate(config, args, dsns, out)
+    except AzureDrError as exc:
+        print(f"error: {exc}", file=err)
+    except Exception as exc:
+        message = translate(exc, subscription_id=footprint.subscription_id,
+                            resource_group=footprint.resource_group)  # fmt: skip
+        print(f"error: {message}", file=err)
+    return EXIT_FAILED
+
+
 def _data_flow(
     args: argparse.Namespace,
     config: Any,
@@ -342,12 +489,6 @@ def _data_flow(
     if args.command == "replicate" and args.what is None:
         print("error: replicate what? `replicate objects` or `replicate database`", file=err)
         return EXIT_FAILED
-    if args.command == "replicate" and args.what == "database":
-        try:
-            return database_commands.replicate(config, args, environ, out)
-        except Exception as exc:
-            print(f"error: {type(exc).__name__}: {exc}", file=err)
-            return EXIT_FAILED
     settings = None
     try:
         settings = replication.settings_for(config, args)

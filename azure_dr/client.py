@@ -17,12 +17,10 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 
 from azure_dr.clouds import Cloud
 from azure_dr.errors import AzureDrError
-from azure_dr.footprint import PASSWORD_PARAMETER, Footprint
+from azure_dr.footprint import Footprint
 from azure_dr.footprint.arm import API_VERSIONS
 from azure_dr.preview import Change, changes_from_what_if, creates_from_template
 
-PASSWORD_VARIABLE = "FDR_AZURE_POSTGRES_PASSWORD"
-PASSWORD_SECRET_VARIABLE = "FDR_AZURE_POSTGRES_PASSWORD_SECRET"
 MANAGED_IDENTITY_VARIABLE = "FDR_AZURE_MANAGED_IDENTITY"
 # The tool never deletes what it did not declare.
 MODE = "Incremental"
@@ -44,28 +42,6 @@ def default_credential(cloud: Cloud, environ: Mapping[str, str] = os.environ) ->
         exclude_shared_token_cache_credential=True,
         exclude_powershell_credential=True,
     )
-
-
-def password_parameter(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """The secure parameter: a value from the environment, or a Key Vault reference that ARM
-    resolves itself (the secret never passes through this tool)."""
-    secret = environ.get(PASSWORD_SECRET_VARIABLE)
-    if secret:
-        vault_id, sep, name = secret.partition("/secrets/")
-        if not sep or not name or not vault_id.startswith("/subscriptions/"):
-            raise AzureDrError(
-                f"{PASSWORD_SECRET_VARIABLE} must read "
-                "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/"
-                f"<vault>/secrets/<name> (got {secret!r})"
-            )
-        return {"reference": {"keyVault": {"id": vault_id}, "secretName": name}}
-    value = environ.get(PASSWORD_VARIABLE)
-    if not value:
-        raise AzureDrError(
-            f"the PostgreSQL admin password is not set: export {PASSWORD_VARIABLE} or "
-            f"{PASSWORD_SECRET_VARIABLE} (a Key Vault secret id)"
-        )
-    return {"value": value}
 
 
 @dataclass(frozen=True)
@@ -143,20 +119,43 @@ class ArmSession:
             self._group, {"location": self.footprint.location, "tags": self.footprint.tags}
         )
 
-    def _body(self, password: dict[str, Any]) -> dict[str, Any]:
+    def _body(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """``parameters``: Key Vault references (``azure_dr/sync_secrets.py``), never values,
+        except the what-if stand-ins of secrets ``sync`` has yet to write."""
         return {
             "properties": {
                 "mode": MODE,
                 "template": self.footprint.template,
-                "parameters": {
-                    PASSWORD_PARAMETER: password,
-                    **self.footprint.reference_parameters,
-                },
+                "parameters": parameters,
             },
             "tags": self.footprint.tags,
         }
 
-    def plan(self, password: dict[str, Any]) -> tuple[bool, list[Change]]:
+    def exists(self, resource_id: str) -> bool:
+        """A management-plane GET (the Key Vault API version: the vault and its secrets, whose
+        metadata ARM returns without the value)."""
+        try:
+            self.resources.resources.get_by_id(resource_id, api_version=VAULT_API)
+        except ResourceNotFoundError as exc:
+            code = (exc.error.code or "") if exc.error is not None else ""
+            if "subscription" in code.lower():
+                raise
+            return False
+        return True
+
+    def bootstrap_key_vault(self, *, timeout: float, progress: Progress, every: float = 10) -> None:
+        """Deploy the vault alone (``Footprint.key_vault_bootstrap_template``)."""
+        name = self.footprint.key_vault_bootstrap_deployment
+        body = {
+            "properties": {"mode": MODE, "template": self.footprint.key_vault_bootstrap_template()},
+            "tags": self.footprint.tags,
+        }
+        poller = self.deployments.deployments.begin_create_or_update(
+            self._group, name, models.Deployment(body)
+        )
+        _outputs(_wait(poller, name, timeout=timeout, progress=progress, every=every))
+
+    def plan(self, parameters: dict[str, Any]) -> tuple[bool, list[Change]]:
         """(resource group exists, changes). Without the group ARM cannot run what-if: then
         everything is a create, known from the template alone."""
         if not self.resource_group_exists():
@@ -164,13 +163,13 @@ class ArmSession:
         poller = self.deployments.deployments.begin_what_if(
             self._group,
             self.footprint.deployment_name,
-            models.DeploymentWhatIf(self._body(password)),
+            models.DeploymentWhatIf(self._body(parameters)),
         )
         return True, changes_from_what_if(poller.result())
 
-    def validate(self, password: dict[str, Any]) -> None:
+    def validate(self, parameters: dict[str, Any]) -> None:
         result = self.deployments.deployments.begin_validate(
-            self._group, self.footprint.deployment_name, models.Deployment(self._body(password))
+            self._group, self.footprint.deployment_name, models.Deployment(self._body(parameters))
         ).result()
         error = result.get("error") if hasattr(result, "get") else None
         if error:
@@ -179,11 +178,11 @@ class ArmSession:
             raise AzureDrError(f"Azure rejected the template: {code}{target}: {error['message']}")
 
     def deploy(
-        self, password: dict[str, Any], *, timeout: float, progress: Progress, every: float = 10
+        self, parameters: dict[str, Any], *, timeout: float, progress: Progress, every: float = 10
     ) -> dict[str, Any]:
         name = self.footprint.deployment_name
         poller = self.deployments.deployments.begin_create_or_update(
-            self._group, name, models.Deployment(self._body(password))
+            self._group, name, models.Deployment(self._body(parameters))
         )
         return _outputs(_wait(poller, name, timeout=timeout, progress=progress, every=every))
 

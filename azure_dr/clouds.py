@@ -18,6 +18,8 @@ class Cloud:
     blob_dns_zone: str
     vault_dns_zone: str
     postgres_dns_suffix: str
+    vault_dns_suffix: str
+    """Key Vault data plane: ``https://<vault>.<suffix>``."""
 
     @property
     def scope(self) -> str:
@@ -40,6 +42,7 @@ CLOUDS: dict[str, Cloud] = {
             blob_dns_zone="privatelink.blob.core.windows.net",
             vault_dns_zone="privatelink.vaultcore.azure.net",
             postgres_dns_suffix="postgres.database.azure.com",
+            vault_dns_suffix="vault.azure.net",
         ),
         Cloud(
             name="AzureUSGovernment",
@@ -49,6 +52,7 @@ CLOUDS: dict[str, Cloud] = {
             blob_dns_zone="privatelink.blob.core.usgovcloudapi.net",
             vault_dns_zone="privatelink.vaultcore.usgovcloudapi.net",
             postgres_dns_suffix="postgres.database.usgovcloudapi.net",
+            vault_dns_suffix="vault.usgovcloudapi.net",
         ),
         Cloud(
             name="AzureChinaCloud",
@@ -58,6 +62,7 @@ CLOUDS: dict[str, Cloud] = {
             blob_dns_zone="privatelink.blob.core.chinacloudapi.cn",
             vault_dns_zone="privatelink.vaultcore.azure.cn",
             postgres_dns_suffix="postgres.database.chinacloudapi.cn",
+            vault_dns_suffix="vault.azure.cn",
         ),
     )
 }

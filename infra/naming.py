@@ -59,6 +59,21 @@ class Names:
         global, so the region keeps the four clusters' roles apart."""
         return self.resource(f"eks-{access}", region)
 
+    def link_secret_prefix(self, region: str) -> str:
+        """Secrets Manager prefix of a linked region's VPN pre-shared keys (link stack)."""
+        return "/".join((self.project, self.env, "link", region))
+
+    def link_tunnel_secret(self, region: str, connection: int, tunnel: int) -> str:
+        """The pre-shared key of tunnel ``tunnel`` of the region's VPN connection to Azure
+        gateway instance ``connection`` (``VpnConnection``: ``<prefix>/azure-<n>/tunnel-<t>``);
+        ``azure_dr sync`` copies it into Key Vault."""
+        return f"{self.link_secret_prefix(region)}/azure-{connection}/tunnel-{tunnel}"
+
+    def replication_user_secret(self) -> str:
+        """Secrets Manager secret of the continuous mode's replication user (primary data
+        stack; ``azure_dr replicate database`` reads it)."""
+        return "/".join((self.project, self.env, "database", "replication-user"))
+
     def origin_secret(self) -> str:
         """Secrets Manager secret of the edge's origin header (replicated to every ALB region)."""
         return "/".join((self.project, self.env, "edge", "origin-header"))

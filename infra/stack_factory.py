@@ -144,6 +144,14 @@ class StackFactory:
             cache_security_group=network.security_groups.cache,
             postgres_port=self.config.network.ports.postgres,
             logical_replication=self.continuous_replication(),
+            replication_login=(
+                (
+                    self.names.replication_user_secret(),
+                    self.config.database_replication.replication_user,
+                )
+                if self.continuous_replication()
+                else None
+            ),
             redis_port=self.config.network.ports.redis,
             logs_key=network.logs_key,
             deletion_protection=self.config.deletion_protection,
@@ -156,6 +164,7 @@ class StackFactory:
             multi_node_cache=self.config.data.cache.num_nodes > 1,
             multi_az=self.config.data.database.multi_az,
             deletion_protection=self.config.deletion_protection,
+            replication_secret=data.replication_secret is not None,
         )
         targets = []
         if role is RegionRole.PRIMARY:
@@ -468,7 +477,7 @@ class StackFactory:
             "on-premises sites, pre-shared keys, tunnel alarms",
             link=link,
             name_prefix=self.names.resource("link", region),
-            secret_prefix=f"{self.config.project}/{self.config.name}/link/{region}",
+            secret_prefix=self.names.link_secret_prefix(region),
             key_alias=self.names.kms_alias("link"),
             transit_gateway=network.transit_gateway,
             topic=monitoring.topic,

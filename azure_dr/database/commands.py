@@ -1,28 +1,24 @@
 """``replicate database --setup|--status|--teardown`` and the ``database`` entry of ``status``.
 
-Connection strings come from the environment only (they may hold passwords, which must not
-appear on a command line): FDR_DB_PUBLISHER_DSN (RDS, as the master user: the publication),
-FDR_DB_SUBSCRIBER_DSN (the Azure server, as its admin: schema and subscription) and
-FDR_DB_REPLICATION_DSN (how Azure reaches RDS, as the replication user; default the publisher's).
-Export them from Secrets Manager and Key Vault in the shell that runs the command
+Connections (never on a command line, never printed; ``azure_dr/database/credentials.py``):
+the publisher (RDS primary, master user: the RDS-managed secret), the subscriber (the Azure
+server, admin: Key Vault's ``postgres-admin-password``) and the replication user (how Azure
+reaches RDS: the primary data stack's secret, a role ``--setup`` creates). The environment
+variables FDR_DB_PUBLISHER_DSN, FDR_DB_SUBSCRIBER_DSN and FDR_DB_REPLICATION_DSN override each
 (docs/database-to-azure.md)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from azure_dr.database import catalog, logical
+from azure_dr.database import catalog, logical, replication_role
+from azure_dr.database.credentials import PUBLISHER, REPLICATION, SUBSCRIBER, Resolver
 from azure_dr.errors import AzureDrError
 
-PUBLISHER, SUBSCRIBER, REPLICATION = (
-    "FDR_DB_PUBLISHER_DSN",
-    "FDR_DB_SUBSCRIBER_DSN",
-    "FDR_DB_REPLICATION_DSN",
-)
+__all__ = ["PUBLISHER", "REPLICATION", "SUBSCRIBER"]
 DATA_SET = "database"
 
 
@@ -33,25 +29,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--lag", action="store_true", help="replicate database: the replication lag")
 
 
-def _dsn(environ: Mapping[str, str], name: str) -> str:
-    value = environ.get(name)
-    if not value:
-        raise AzureDrError(
-            f"{name} is not set (a postgresql:// URI; see docs/database-to-azure.md)"
-        )
-    return value
-
-
-def replicate(
-    config: Any, args: argparse.Namespace, environ: Mapping[str, str], out: TextIO
-) -> int:
+def replicate(config: Any, args: argparse.Namespace, dsns: Resolver, out: TextIO) -> int:
     db = config.database_replication
     if args.setup and db.mode != "continuous":
         raise AzureDrError(
             f"database_replication.mode is {db.mode!r} in config/{config.name}.yaml: set it to "
             "continuous once the private cross-cloud link exists"
         )
-    publisher = _dsn(environ, PUBLISHER)
+    publisher = dsns.publisher()
     if args.lag:
         # The probe Lambda's measure (replication_lag.measure), the alarm's threshold.
         lag, threshold = logical.lag(publisher), db.max_lag_minutes * 60
@@ -61,14 +46,23 @@ def replicate(
             file=out,
         )
         return 0 if within else 2
-    subscriber = _dsn(environ, SUBSCRIBER)
+    subscriber = dsns.subscriber()
     if args.teardown:
         done = logical.teardown(publisher_dsn=publisher, subscriber_dsn=subscriber)
     elif args.setup:
-        done = logical.setup(
+        replication, login = dsns.replication()
+        done = []
+        if login is not None:  # from Secrets Manager: the role must exist with that password
+            done += replication_role.ensure(
+                publisher_dsn=publisher,
+                replication_dsn=replication,
+                user=login["username"],
+                password=login["password"],
+            )
+        done += logical.setup(
             publisher_dsn=publisher,
             subscriber_dsn=subscriber,
-            replication_dsn=environ.get(REPLICATION) or publisher,
+            replication_dsn=replication,
             monitor_user=db.monitor_user,
         )
     else:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from azure_dr.database import credentials
 from azure_dr.errors import AzureDrError
 from azure_dr.failover.database import DETACH_SQL, DatabaseSeam, dump_age_seconds
 from azure_dr.failover.dns import Route53
@@ -29,7 +29,6 @@ from infra.config import EnvironmentConfig
 from infra.naming import Names
 
 DSN_VARIABLE = "FDR_AZURE_POSTGRES_DSN"
-PASSWORD_VARIABLE = "FDR_AZURE_POSTGRES_PASSWORD"
 
 
 @dataclass
@@ -52,21 +51,14 @@ class Context:
 
 
 def target_dsn(config: EnvironmentConfig, outputs: Callable[[], dict[str, Any]],
-               environ: Mapping[str, str] = os.environ) -> str:  # fmt: skip
-    """libpq connection string of the Azure server (never printed)."""
+               environ: Mapping[str, str], vault: Callable[[], Any]) -> str:  # fmt: skip
+    """libpq URI of the Azure server as its admin (never printed): FDR_AZURE_POSTGRES_DSN, else
+    the deployment's ``postgresFqdn`` with the password from FDR_AZURE_POSTGRES_PASSWORD or, by
+    default, Key Vault (``azure_dr/database/credentials.py``)."""
     if environ.get(DSN_VARIABLE):
         return environ[DSN_VARIABLE]
-    pg = config.azure.postgres
-    parts = [
-        f"host={outputs()['postgresFqdn']}",
-        f"port={config.network.ports.postgres}",
-        f"dbname={pg.database_name}",
-        f"user={pg.admin_login}",
-        "sslmode=verify-full",
-    ]
-    if environ.get(PASSWORD_VARIABLE):
-        parts.append(f"password={environ[PASSWORD_VARIABLE]}")
-    return " ".join(parts)
+    password = credentials.azure_admin_password(vault, environ)
+    return credentials.azure_admin_dsn(config, outputs()["postgresFqdn"], password)
 
 
 def _done_in(state: dict[str, Any], step: str) -> str | None:

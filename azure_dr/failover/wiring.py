@@ -37,6 +37,19 @@ def _container_factory(outputs: Callable[[], dict[str, Any]], credential: Any) -
     return factory
 
 
+def _vault(args: argparse.Namespace, footprint: Footprint, credential: Any) -> Any:
+    """The footprint vault's data plane, for the admin password (made only when needed)."""
+    from azure_dr.clouds import CLOUDS
+    from azure_dr.vault import VaultSecrets, vault_url
+
+    def vault() -> VaultSecrets:
+        name = footprint.names.key_vault
+        url = vault_url(name, CLOUDS[args.cloud].vault_dns_suffix, args.vault_endpoint)
+        return VaultSecrets.connect(name, url, credential, connection_verify=args.ca_bundle or True)
+
+    return vault
+
+
 def failover_names(config: EnvironmentConfig) -> Names:
     """The names the DNS stack tags its health checks with (``infra/stack_factory.py``)."""
     return Names(config.project, config.name)
@@ -81,7 +94,9 @@ def run_failover(
         marker=BlobMarker(dumps, f"failover/{config.name}.json"),
         database=(lambda: database) if database is not None else real_seam,
         dump_container=dumps,
-        target_dsn=lambda: command.target_dsn(config, outputs, environ),
+        target_dsn=lambda: command.target_dsn(
+            config, outputs, environ, _vault(args, footprint, credential)
+        ),
         mode=seams.get("mode") or configured_mode(config),
         **({"clock": seams["clock"]} if "clock" in seams else {}),
     )

@@ -29,6 +29,11 @@ AKS_RBAC_CLUSTER_ADMIN = BuiltInRole(
 KEY_VAULT_SECRETS_USER = BuiltInRole(
     "Key Vault Secrets User", "4633458b-17de-408a-b874-0445c86b69e6"
 )
+# Data actions on secrets only: set, get, list, delete, back up, restore (no keys, no
+# certificates, no role or vault management).
+KEY_VAULT_SECRETS_OFFICER = BuiltInRole(
+    "Key Vault Secrets Officer", "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+)
 # Read, write and delete blobs and containers; no account keys, no management of the account.
 STORAGE_BLOB_DATA_CONTRIBUTOR = BuiltInRole(
     "Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe"

@@ -8,6 +8,7 @@ from typing import Any
 from azure_dr.footprint.arm import diagnostics, resource, resource_id
 from azure_dr.footprint.names import AzureNames
 from azure_dr.footprint.network import subnet_id
+from azure_dr.footprint.roles import KEY_VAULT_SECRETS_OFFICER, role_assignment
 from infra.config.azure import KeyVaultConfig, StorageConfig
 
 ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
@@ -134,31 +135,67 @@ def storage_account(
 def key_vault(
     names: AzureNames, kv: KeyVaultConfig, *, location: str, tags: dict[str, str]
 ) -> list[dict[str, Any]]:
+    workspace_id = resource_id("Microsoft.OperationalInsights/workspaces", names.workspace)
     return [
-        resource(
-            VAULT_TYPE,
-            names.key_vault,
-            {
-                "tenantId": "[subscription().tenantId]",
-                "sku": {"family": "A", "name": kv.sku},
-                "enableRbacAuthorization": True,
-                "enableSoftDelete": True,
-                "softDeleteRetentionInDays": kv.soft_delete_days,
-                "enablePurgeProtection": True,
-                # ARM may resolve Key Vault reference parameters (the admin password with
-                # FDR_AZURE_POSTGRES_PASSWORD_SECRET, the VPN pre-shared keys) from this vault.
-                "enabledForTemplateDeployment": True,
-                "publicNetworkAccess": "Disabled",
-                "networkAcls": LOCKED_NETWORK,
-            },
-            location=location,
-            tags=tags,
-        ),
-        diagnostics(
-            VAULT_TYPE,
-            names.key_vault,
-            resource_id("Microsoft.OperationalInsights/workspaces", names.workspace),
-        ),
+        key_vault_resource(names, kv, location=location, tags=tags),
+        *secrets_officers(names, kv),
+        diagnostics(VAULT_TYPE, names.key_vault, workspace_id),
+    ]
+
+
+def key_vault_resource(
+    names: AzureNames, kv: KeyVaultConfig, *, location: str, tags: dict[str, str]
+) -> dict[str, Any]:
+    """The vault alone: also what ``sync`` deploys first when it does not exist yet, so that
+    the secrets the main deployment references can be written before it runs."""
+    return resource(
+        VAULT_TYPE,
+        names.key_vault,
+        {
+            "tenantId": "[subscription().tenantId]",
+            "sku": {"family": "A", "name": kv.sku},
+            "enableRbacAuthorization": True,
+            "enableSoftDelete": True,
+            "softDeleteRetentionInDays": kv.soft_delete_days,
+            "enablePurgeProtection": True,
+            # ARM resolves the Key Vault reference parameters (the PostgreSQL admin password,
+            # the VPN pre-shared keys) from this vault: a control-plane path that the vault's
+            # firewall does not filter.
+            "enabledForTemplateDeployment": True,
+            # The data plane: private endpoint only, unless operators' addresses are admitted
+            # (``azure_dr sync`` writes secrets from where it runs).
+            **_vault_network(kv.allowed_ip_ranges),
+        },
+        location=location,
+        tags=tags,
+    )
+
+
+def _vault_network(allowed: list[ipaddress.IPv4Network]) -> dict[str, Any]:
+    # Key Vault takes an address or a CIDR range ("124.56.78.91", "124.56.78.0/24").
+    rules = [
+        {"value": str(net.network_address) if net.prefixlen == 32 else str(net)}
+        for net in sorted(set(allowed))
+    ]
+    return {
+        "publicNetworkAccess": "Enabled" if rules else "Disabled",
+        "networkAcls": {**LOCKED_NETWORK, "ipRules": rules},
+    }
+
+
+def secrets_officers(names: AzureNames, kv: KeyVaultConfig) -> list[dict[str, Any]]:
+    """Key Vault Secrets Officer on this vault for the groups that run ``azure_dr``."""
+    vault_id = resource_id(VAULT_TYPE, names.key_vault)
+    return [
+        role_assignment(
+            KEY_VAULT_SECRETS_OFFICER,
+            scope=vault_id,
+            principal_id=group,
+            principal_type="Group",
+            principal_key=f"'{group}'",
+            depends_on=[vault_id],
+        )
+        for group in kv.secrets_officer_group_ids
     ]
 
 

@@ -11,8 +11,8 @@ that is not the AWS customer gateway never comes up (AWS accepts a tunnel from i
 gateway's address only), which is why the alert looks at each peer's best instance.
 
 Pre-shared keys are never template values: each connection's ``sharedKey`` is a secure parameter
-that ``azure_dr`` passes as a Key Vault reference (the secret copied from Secrets Manager, see
-docs/azure-dr.md, "Cross-cloud link"), which ARM resolves itself.
+that ``azure_dr`` passes as a Key Vault reference, which ARM resolves itself; ``sync`` copies
+each key from Secrets Manager into that secret first (``azure_dr/sync_secrets.py``).
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ class Tunnel:
 
     @property
     def secret_name(self) -> str:
-        """Key Vault secret holding the key (a copy of the Secrets Manager secret)."""
+        """Key Vault secret holding the key (``sync`` copies it from Secrets Manager,
+        ``Names.link_tunnel_secret``)."""
         return f"link-{self.key}"
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
-from infra.config.azure_identity import AccessConfig, IdentityConfig
+from infra.config.azure_identity import AccessConfig, EntraObjectId, IdentityConfig
 from infra.config.base import StrictModel
 
 # A lifecycle rule takes at most 10 prefixMatch entries (Azure Storage lifecycle policy
@@ -279,6 +279,36 @@ class KeyVaultConfig(StrictModel):
     """premium keeps keys in HSMs."""
     soft_delete_days: int = Field(ge=7, le=90)
     """Soft-delete retention of deleted vault objects (purge protection is always on)."""
+    secrets_officer_group_ids: list[EntraObjectId] = Field(default_factory=list)
+    """Entra group object ids given "Key Vault Secrets Officer" on the vault: the operators and
+    CI identities that run ``python -m azure_dr sync`` (it generates the PostgreSQL admin
+    password and copies the VPN keys into the vault), ``failover`` and ``replicate database``
+    (they read the password). Empty: nobody can write the vault's secrets (RBAC vault)."""
+    allowed_ip_ranges: list[ipaddress.IPv4Network] = Field(default_factory=list)
+    """Public IPv4 addresses/ranges the vault's firewall admits to its data plane (the operator's
+    or CI runner's egress address). Empty: public network access stays disabled and the CLI must
+    run where the vault resolves to its private endpoint (the DR VNet or a network linked to it).
+    ARM resolving the template's Key Vault references is not affected (control plane)."""
+
+    @field_validator("allowed_ip_ranges")
+    @classmethod
+    def _public_only(cls, value: list[ipaddress.IPv4Network]) -> list[ipaddress.IPv4Network]:
+        for net in value:
+            if not net.is_global:
+                raise ValueError(
+                    f"{net} is not a public range: the vault firewall's IP rules take public "
+                    "addresses only (private traffic uses the private endpoint)"
+                )
+        return value
+
+    @field_validator("secrets_officer_group_ids")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(
+                "lists a group twice: ARM would reject two role assignments with the same name"
+            )
+        return value
 
 
 class Autoscale(StrictModel):

@@ -28,6 +28,10 @@ class DatabaseReplicationConfig(StrictModel):
     db_user: str = Field(default="azure_dr_dump", pattern=r"^[a-z][a-z0-9_]{2,62}$")
     """Database user of the dump job (IAM authentication: ``GRANT rds_iam, pg_read_all_data``;
     created once on the primary, see docs/database-to-azure.md)."""
+    replication_user: str = Field(default="azure_dr_replication", pattern=r"^[a-z][a-z0-9_]{2,62}$")
+    """Continuous mode: the database user the Azure subscription connects to RDS as. Its login
+    is generated into Secrets Manager by the primary data stack (``<project>/<env>/database/
+    replication-user``); ``replicate database --setup`` creates the role with it."""
     retention_count: int = Field(default=48, ge=1, le=10000)
     """Dumps kept at least (the newest is never deleted)."""
     retention_days: int = Field(default=7, ge=1, le=365)

@@ -14,6 +14,7 @@ def acknowledge_findings(
     multi_node_cache: bool,
     multi_az: bool,
     deletion_protection: bool,
+    replication_secret: bool = False,
 ) -> None:
     database = child(stack, "Postgres/Instance")
     cache = child(stack, "Redis/Group")
@@ -53,6 +54,17 @@ def acknowledge_findings(
             "ModifyReplicationGroup with AuthTokenUpdateStrategy ROTATE then SET, coordinated "
             "with the clients. It is a runbook step (docs/tiers.md, data tier), not a schedule.",
         )
+    if replication_secret:
+        for rule in ("AwsSolutions-SMG4", "NIST.800.53.R5-SecretsManagerRotationEnabled"):
+            acknowledge(
+                child(stack, "ReplicationUser/Resource"),
+                rule,
+                "The replication user's password lives in two places that must change together: "
+                "the role on RDS and the Azure subscription's stored connection (ALTER "
+                "SUBSCRIPTION ... CONNECTION). A rotation Lambda would break replication; "
+                "rotation is `replicate database --setup` after a new secret value (runbook in "
+                "docs/database-to-azure.md).",
+            )
     if replica:
         for rule in ("AwsSolutions-RDS2", "NIST.800.53.R5-RDSStorageEncrypted"):
             acknowledge(

@@ -11,17 +11,26 @@ The backup key (``alias/fdr-<env>-backup``) lives in the storage stack: the prim
 cross-Region automated backup replication needs the standby's key before the primary exists,
 and the standby's data stack deploys after the primary's (its replica needs the primary).
 
+In continuous mode (``database_replication.mode: continuous``) the primary's stack also holds
+the replication user's login in Secrets Manager (``replication_secret``: JSON ``username`` and
+a generated ``password``, encrypted with the database key, no value in the template);
+``python -m azure_dr replicate database --setup`` creates that role on the primary with it and
+gives the Azure subscription its connection (docs/database-to-azure.md).
+
 Exposes ``database_key``, ``database`` (PostgresInstance: ``instance``,
-``log_groups``), ``cache`` (RedisGroup: ``group``, ``auth_secret``, ``log_groups``).
+``log_groups``), ``cache`` (RedisGroup: ``group``, ``auth_secret``, ``log_groups``),
+``replication_secret`` (or None).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.config.data import CacheConfig, DatabaseConfig
@@ -54,8 +63,11 @@ class DataStack(RegionalStack):
         deletion_protection: bool,
         removal_policy: RemovalPolicy,
         logical_replication: bool = False,
+        replication_login: tuple[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
+        """``replication_login``: (secret name, user name) of continuous mode's replication
+        user, created in the primary's stack only."""
         super().__init__(scope, construct_id, **kwargs)
         self.database_key = customer_key(
             self,
@@ -102,6 +114,27 @@ class DataStack(RegionalStack):
             deletion_protection=deletion_protection,
             removal_policy=removal_policy,
         )
+        self.replication_secret: secretsmanager.Secret | None = None
+        if replication_login is not None and replica_of is None:
+            secret_name, user = replication_login
+            self.replication_secret = secretsmanager.Secret(
+                self,
+                "ReplicationUser",
+                secret_name=secret_name,
+                description="Continuous mode: login of the user the Azure subscription "
+                "replicates as (azure_dr replicate database)",
+                encryption_key=self.database_key,
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    secret_string_template=json.dumps({"username": user}),
+                    generate_string_key="password",
+                    password_length=40,
+                    # The password travels in a libpq conninfo and SQL literal: letters and
+                    # digits only, nothing to quote.
+                    exclude_punctuation=True,
+                    include_space=False,
+                ),
+                removal_policy=removal_policy,
+            )
         self.cache = RedisGroup(
             self,
             "Redis",

@@ -114,12 +114,13 @@ def run(arm: FakeArmServer, ca_bundle: str, baseline_blobs: BaselineBlobs):
         aws_session: Any = None,
     ) -> Result:
         out, err = io.StringIO(), io.StringIO()
-        argv = [command, "--env", ENV, "--arm-endpoint", arm.url, "--ca-bundle", ca_bundle]
+        argv = [command, "--env", ENV, "--arm-endpoint", arm.url, "--ca-bundle", ca_bundle,
+                "--vault-endpoint", arm.url]  # fmt: skip
         code = main(
             [*argv, *extra],
             credential=credential or FakeCredential(),
             transport={**FAST, **(transport or {})},
-            environ={"FDR_AZURE_POSTGRES_PASSWORD": PASSWORD} if environ is None else environ,
+            environ={} if environ is None else environ,
             stdin=io.StringIO(""),
             stdout=out,
             stderr=err,

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from azure_dr.footprint.arm import template_resource_id
+from tests.azure_dr.fake_key_vault import SECRET_PATH, FakeKeyVault
 
 TOKEN = "fake-token"
 GROUP = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)$", re.I)
@@ -33,6 +34,11 @@ DELETED_VAULT = re.compile(
     re.I,
 )
 VAULT_TYPE = "Microsoft.KeyVault/vaults"
+VAULT_SECRET = re.compile(
+    r"^(/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.keyvault/vaults/[^/]+)/"
+    r"secrets/([^/]+)$",
+    re.I,
+)
 AGENT_POOL = re.compile(
     r"^(/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.containerservice/"
     r"managedclusters/[^/]+)/agentpools/([^/]+)$",
@@ -60,6 +66,7 @@ class DeploymentFailure:
     message: str
     target: str = ""
     apply_first: int = 0
+    deployment: str | None = None  # only this deployment fails (default: the next one)
 
 
 class FakeArm:
@@ -78,8 +85,15 @@ class FakeArm:
         self.hang = False
         self.agent_pool_puts = 0
         self.requests: list[tuple[str, str]] = []
+        self.output_values: dict[str, Any] = {}  # deployment outputs (default "fake-<key>")
+        self.received: list[bytes] = []  # every ARM request body, raw (never a secret's value)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        # The footprint's vault's data plane (one vault: the tests deploy one footprint).
+        self.vault = FakeKeyVault(vault_exists=self._vault_deployed)
+
+    def _vault_deployed(self) -> bool:
+        return any(f"/providers/{VAULT_TYPE.lower()}/" in k for k in self.resources)
 
     # -- helpers ---------------------------------------------------------------------------
     def soft_delete_vault(self, group: str, name: str, location: str) -> None:
@@ -192,6 +206,10 @@ class FakeArm:
                 return self._deployment(method, m.group(2), m.group(3), m.group(4), path, body)
             if m := AGENT_POOL.match(path):
                 return self._agent_pool(method, m.group(1), m.group(2), path, body)
+            if m := VAULT_SECRET.match(path):
+                return self._vault_secret(m.group(1), m.group(2))
+            if method == "GET" and path.lower() in self.resources:
+                return 200, {}, {"id": path, **self.resources[path.lower()]}
             return 404, {}, _error("NotFound", f"fake ARM does not serve {method} {path}")
 
     def _deleted_vault(self, location: str, name: str) -> tuple[int, dict, Any]:
@@ -199,6 +217,30 @@ class FakeArm:
         if found is None or found["properties"]["location"] != location.lower():
             return 404, {}, _error("ResourceNotFound", f"Deleted vault '{name}' was not found.")
         return 200, {}, found
+
+    def _vault_secret(self, vault_id: str, name: str) -> tuple[int, dict, Any]:
+        """Management-plane GET of a secret: its attributes, never its value."""
+        found = self.vault.metadata(name) if vault_id.lower() in self.resources else None
+        if found is None:
+            return 404, {}, _error("ResourceNotFound", f"Secret '{name}' was not found.")
+        return 200, {}, {"id": f"{vault_id}/secrets/{name}", **found}
+
+    def _unresolved_reference(self, parameters: dict[str, Any]) -> str | None:
+        """ARM resolves Key Vault reference parameters itself, in what-if, validate and deploy;
+        a missing vault or secret fails the request."""
+        for key, given in parameters.items():
+            reference = given.get("reference") if isinstance(given, dict) else None
+            if reference is None:
+                continue
+            vault_id = reference["keyVault"]["id"].lower()
+            name = reference["secretName"]
+            if vault_id not in self.resources or self.vault.metadata(name) is None:
+                return (
+                    f"The secret of KeyVault parameter '{key}' cannot be retrieved. Http status "
+                    f"code: 'NotFound'. Error message: 'A secret with (name/id) {name} was not "
+                    "found in this key vault.'"
+                )
+        return None
 
     def _group(self, method: str, name: str, body: Any) -> tuple[int, dict, Any]:
         key = name.lower()
@@ -267,6 +309,9 @@ class FakeArm:
                     ),
                 )
             self.parameters[name] = body["properties"].get("parameters", {})
+            unresolved = self._unresolved_reference(self.parameters[name])
+            if unresolved:
+                return 400, {}, _error("KeyVaultParameterReferenceSecretRetrieveFailed", unresolved)
         if action and action.lower() == "/whatif":
             op = self._operation(
                 {
@@ -306,7 +351,11 @@ class FakeArm:
             return 200, {"Retry-After": "0"}, {"status": "Running"}
         if "done" not in operation:
             deployment = self.deployments[operation["name"]]
-            failure, self.failure = self.failure, None
+            failure = self.failure
+            if failure and failure.deployment in (None, operation["name"]):
+                self.failure = None
+            else:
+                failure = None
             failure = failure or self._vault_conflict(operation["template"])
             if failure:
                 self._apply(operation["group"], operation["template"], failure.apply_first)
@@ -323,7 +372,7 @@ class FakeArm:
                 self._recover_vaults(operation["template"])
                 self._apply(operation["group"], operation["template"])
                 outputs = {
-                    key: {"type": "String", "value": f"fake-{key}"}
+                    key: {"type": "String", "value": self.output_values.get(key, f"fake-{key}")}
                     for key in operation["template"].get("outputs", {})
                 }
                 deployment["properties"] = {"provisioningState": "Succeeded", "outputs": outputs}
@@ -394,7 +443,14 @@ def _handler(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length) if length else b""
             body = json.loads(raw) if raw else None
             path = urlsplit(self.path).path
-            status, headers, payload = arm.handle(self.command, path, self.headers, body)
+            if path.startswith(SECRET_PATH):
+                with arm._lock:
+                    status, headers, payload = arm.vault.handle(
+                        self.command, path, self.headers, body, self.headers["Host"]
+                    )
+            else:
+                arm.received.append(raw)
+                status, headers, payload = arm.handle(self.command, path, self.headers, body)
             data = b"" if payload is None else json.dumps(payload).encode()
             self.send_response(status)
             for key, value in headers.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from azure_dr.footprint import build_footprint
+from infra.config import load_config
 from tests.azure_dr.conftest import PASSWORD
 from tests.unit.config_helpers import load_mutated
 
@@ -87,12 +89,20 @@ def test_sync_refuses_without_yes_on_a_non_terminal(run, arm):
     assert arm.arm.groups == {}
 
 
-def test_missing_password_is_one_clear_line(run):
-    result = run("plan", environ={})
+def test_a_malformed_password_secret_override_is_one_clear_line(run):
+    result = run("plan", environ={"FDR_AZURE_POSTGRES_PASSWORD_SECRET": "pg-password"})
     assert result.code == 1
-    assert "FDR_AZURE_POSTGRES_PASSWORD" in _error_line(result.err)
+    assert "FDR_AZURE_POSTGRES_PASSWORD_SECRET must read /subscriptions/" in _error_line(result.err)
+    assert "pg-password" not in result.err  # the variable's value is never echoed
 
 
-def test_key_vault_reference_is_passed_to_arm(run, arm):
-    secret = "/subscriptions/x/resourceGroups/y/providers/Microsoft.KeyVault/vaults/v/secrets/pg"
-    assert run("plan", environ={"FDR_AZURE_POSTGRES_PASSWORD_SECRET": secret}).code == 2
+def test_a_password_secret_override_is_passed_to_arm_as_is(run, arm):
+    assert run("sync", "--yes").code == 0
+    arm.arm.vault.put("pg-elsewhere", PASSWORD)
+    vault_id = build_footprint(load_config("production", environ={})).vault_id
+    secret = f"{vault_id}/secrets/pg-elsewhere"
+    assert run("plan", environ={"FDR_AZURE_POSTGRES_PASSWORD_SECRET": secret}).code == 0
+    (parameters,) = {k: v for k, v in arm.arm.parameters.items() if not k.endswith("-kv")}.values()
+    assert parameters["postgresAdminPassword"] == {
+        "reference": {"keyVault": {"id": vault_id}, "secretName": "pg-elsewhere"}
+    }

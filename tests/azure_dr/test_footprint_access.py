@@ -14,6 +14,7 @@ import pytest
 from azure_dr.footprint import build_footprint
 from azure_dr.footprint.roles import (
     AKS_RBAC_CLUSTER_ADMIN,
+    KEY_VAULT_SECRETS_OFFICER,
     KEY_VAULT_SECRETS_USER,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_READER,
@@ -151,6 +152,7 @@ def test_role_assignments_are_least_privilege_and_deterministic(env):
         STORAGE_BLOB_DATA_CONTRIBUTOR.definition_id,
         STORAGE_BLOB_DATA_READER.definition_id,  # the cluster baseline's container
         footprint.names.command_invoke_role_id,  # the custom command-invoke role
+        KEY_VAULT_SECRETS_OFFICER.definition_id,  # the operators who run sync (on the vault)
     }
     assert {a["properties"]["roleDefinitionId"].split("'")[3] for a in assignments} == (
         expected_roles
@@ -161,9 +163,10 @@ def test_role_assignments_are_least_privilege_and_deterministic(env):
     assert len(names) == len(set(names))
     assert all(n.startswith("[guid(") and "reference(" not in n for n in names)
     gateway = 1 if config.azure.ingress.enabled else 0  # its certificate read
+    officers = len(config.azure.key_vault.secrets_officer_group_ids)
     admins = len(config.azure.access.cluster_admin_group_ids)  # RBAC admin + command invoke
     baseline = 2  # Flux reads, sync writes the baseline container
-    assert len(assignments) == 2 * admins + 2 + baseline + gateway
+    assert len(assignments) == 2 * admins + officers + 2 + baseline + gateway
 
 
 def test_container_insights_has_its_data_collection_rule_and_association(env):

@@ -62,7 +62,8 @@ def test_no_deleted_vault_is_a_normal_create(run, arm):
     assert result.code == 0, result.err
     assert any(m == "GET" and DELETED_PATH in p for m, p in arm.arm.requests)
     assert "recovering" not in result.err
-    assert _deployments_put(arm) == ["fdr-production-dr"]
+    # A new vault is deployed alone first, so that sync can write the secrets it references.
+    assert _deployments_put(arm) == ["fdr-production-dr-kv", "fdr-production-dr"]
 
 
 def test_without_recovery_the_soft_deleted_name_fails_the_deployment(run, arm, monkeypatch):

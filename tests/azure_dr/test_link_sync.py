@@ -105,9 +105,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
         )
 
 
-def _deploy_link(session: boto3.Session, config: EnvironmentConfig, *, skew: bool = False):
+def _deploy_link(
+    session: boto3.Session, config: EnvironmentConfig, *, skew: bool = False, keys: bool = False
+):
     """What the link stack creates, as far as sync reads it: two tagged VPN connections per
-    linked region. moto keeps no tunnel options, so they are filled in as AWS reports them."""
+    linked region (and with ``keys`` the tunnels' pre-shared keys in Secrets Manager). moto
+    keeps no tunnel options, so they are filled in as AWS reports them."""
     names = Names(config.project, config.name)
     expected: dict[str, list[str]] = {}
     for n, region in enumerate(config.linked_regions):
@@ -138,12 +141,17 @@ def _deploy_link(session: boto3.Session, config: EnvironmentConfig, *, skew: boo
                 expected[region].append(address)
             backend = ec2_backends[MOTO_ACCOUNT][region]
             backend.vpn_connections[vpn].options = {"TunnelOptions": tunnels}
+            for t in (1, 2) if keys else ():
+                session.client("secretsmanager", region_name=region).create_secret(
+                    Name=names.link_tunnel_secret(region, index, t),
+                    SecretString=f"Key{index}{t}.{region}.0123456789",
+                )
     return expected
 
 
 def test_sync_reads_the_aws_tunnels_and_passes_key_vault_references(run, arm, aws):
     config = load_config("production", environ={})
-    expected = _deploy_link(aws, config)
+    expected = _deploy_link(aws, config, keys=True)
     result = run("sync", "--yes", aws_session=aws)
     assert result.code == 0, result.err
     for region in config.linked_regions:
@@ -152,7 +160,7 @@ def test_sync_reads_the_aws_tunnels_and_passes_key_vault_references(run, arm, aw
     lngs = {g["properties"]["gatewayIpAddress"]
             for g in _of(template, "Microsoft.Network/localNetworkGateways")}  # fmt: skip
     assert lngs == {a for addresses in expected.values() for a in addresses}
-    (parameters,) = arm.arm.parameters.values()
+    parameters = arm.arm.parameters[build_footprint(config).deployment_name]
     keys = {k: v for k, v in parameters.items() if k.startswith("vpnKey")}
     assert len(keys) == 4 * len(config.linked_regions)
     for value in keys.values():
@@ -183,8 +191,15 @@ def test_without_aws_credentials_the_config_addresses_are_used(run, tmp_path: Pa
     result = run("plan", config_dir=tmp_path)
     assert result.code == 2, result.err
     assert "link: no AWS credentials; tunnel addresses from config (us-east-1)" in result.err
-    assert "localNetworkGateways/fdr-production-dr-lng-us-east-1-azure-1-tunnel-1" in result.out
-    assert "lng-us-west-2" not in result.out  # no addresses yet: that region waits
+    # Without AWS credentials the keys cannot reach Key Vault: the connections wait (their
+    # keys are copied by a sync with credentials, tests/azure_dr/test_sync_secrets.py).
+    assert "link: no AWS credentials: the pre-shared keys of us-east-1-azure-1-tunnel-1" in (
+        result.err
+    )
+    assert "localNetworkGateways/fdr-production-dr-lng-us-east-1" not in result.out
+    config = load_config("production", environ={})
+    vault = build_footprint(config).names.key_vault
+    assert f"secrets: Key Vault {vault} does not exist yet" in result.err
 
 
 def test_phase_1_reads_nothing_from_aws(run, tmp_path: Path, aws):
