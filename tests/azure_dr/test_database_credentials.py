@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from azure_dr.cli import main
-from azure_dr.database import credentials
+from azure_dr.database import credentials, logical
 from azure_dr.database.pg import Dsn, psql, scalar
 from azure_dr.database.replication_role import scram_verifier
 from azure_dr.vault import ADMIN_PASSWORD_SECRET
@@ -112,8 +112,8 @@ def test_replicate_database_takes_every_credential_from_the_vaults(stack, arm, c
     code, out, err = _cli(stack, arm, ca_bundle, "--setup")
     assert code == 0, err
     assert out.strip() == (
-        "replication user azure_dr_replication created; publication created; schema applied; "
-        "subscription created"
+        "replication user azure_dr_replication created; heartbeat table created; "
+        "publication created; schema applied; subscription created"
     )
     for secret in (PASSWORD, REPLICATION_PASSWORD):
         assert secret not in out + err
@@ -128,6 +128,11 @@ def test_replicate_database_takes_every_credential_from_the_vaults(stack, arm, c
 
     code, out, err = _cli(stack, arm, ca_bundle, "--setup")
     assert (code, out.strip()) == (0, "nothing to do"), err  # the role's login works already
+    logical.heartbeat(stack["source"])  # what the probe writes every minute in AWS
+    deadline = time.monotonic() + 20
+    while logical.lag(stack["source"]).pending_heartbeats:
+        assert time.monotonic() < deadline, "the subscription did not confirm the heartbeat"
+        time.sleep(0.1)
     code, out, err = _cli(stack, arm, ca_bundle, "--lag")
     assert code == 0 and json.loads(out)["slot"], err
     code, out, err = _cli(stack, arm, ca_bundle, "--teardown")
