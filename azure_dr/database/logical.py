@@ -121,15 +121,35 @@ def heartbeat(publisher_dsn: str) -> None:
     psql(Dsn.parse(publisher_dsn), f"{measure.BEAT_SQL}; {measure.PRUNE_SQL}")
 
 
+def data_loss_seconds(subscriber_dsn: str) -> float | None:
+    """Continuous mode's RPO at this moment, read on the Azure side alone (AWS may be gone): the
+    age of the newest heartbeat that reached the subscriber. Every change committed before it was
+    written is there; later ones may not be (the probe writes one per ``lag_check_minutes``, so
+    the bound is at most that much pessimistic). None: no heartbeat has arrived."""
+    value = scalar(
+        Dsn.parse(subscriber_dsn),
+        f"SELECT extract(epoch FROM now() - max(written_at)) FROM {measure.HEARTBEAT}",
+    )
+    return max(0.0, float(value)) if value else None
+
+
+def detach(subscriber_dsn: str) -> list[str]:
+    """The subscriber's half of a teardown, which never contacts the publisher (the failover runs
+    it when AWS may be gone): disable the subscription, forget its slot (``slot_name = NONE``, so
+    the drop does not try to drop the slot on RDS), drop it. The rows stay. Idempotent."""
+    subscriber = Dsn.parse(subscriber_dsn)
+    if scalar(subscriber, _SUBSCRIPTIONS) == "0":
+        return []
+    psql(subscriber, f"ALTER SUBSCRIPTION {NAME} DISABLE")
+    psql(subscriber, f"ALTER SUBSCRIPTION {NAME} SET (slot_name = NONE)")
+    psql(subscriber, f"DROP SUBSCRIPTION {NAME}")
+    return ["subscription dropped"]
+
+
 def teardown(*, publisher_dsn: str, subscriber_dsn: str) -> list[str]:
-    """Detach the subscriber (failover, or back to dump mode); the publication is dropped too."""
-    publisher, subscriber = Dsn.parse(publisher_dsn), Dsn.parse(subscriber_dsn)
-    done = []
-    if scalar(subscriber, _SUBSCRIPTIONS) != "0":
-        psql(subscriber, f"ALTER SUBSCRIPTION {NAME} DISABLE")
-        psql(subscriber, f"ALTER SUBSCRIPTION {NAME} SET (slot_name = NONE)")
-        psql(subscriber, f"DROP SUBSCRIPTION {NAME}")
-        done.append("subscription dropped")
+    """Detach the subscriber (back to dump mode); the slot and publication are dropped too."""
+    publisher = Dsn.parse(publisher_dsn)
+    done = detach(subscriber_dsn)
     if (
         scalar(publisher, f"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{NAME}'")
         != "0"

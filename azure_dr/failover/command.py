@@ -1,7 +1,8 @@
 """The failover and failback commands: checks, steps in order, dry run, output.
 
 Failover steps (each checks its state first; a re-run resumes an interrupted failover):
-  1. replication: continuous mode disables the Azure-side subscription (dump mode: nothing);
+  1. replication: continuous mode drops the Azure-side subscription without contacting RDS
+     (the rows stay; dump mode: nothing);
   2. database: dump mode restores the newest verified dump (parallel pg_restore, through the
      ``database`` seam; refuses a non-empty server without --force); the marker remembers it;
   3. aks-pools: every user pool's autoscaler minimum and node count to its DR size;
@@ -20,8 +21,9 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from azure_dr.database import credentials
+from azure_dr.database.pg import PostgresError
 from azure_dr.errors import AzureDrError
-from azure_dr.failover.database import DETACH_SQL, DatabaseSeam, dump_age_seconds
+from azure_dr.failover.database import DatabaseSeam, dump_age_seconds
 from azure_dr.failover.dns import Route53
 from azure_dr.failover.pools import AgentPools
 from azure_dr.failover.timeline import Marker, Step, Timeline, run_steps
@@ -75,11 +77,8 @@ def failover_steps(ctx: Context, state: dict[str, Any], *, force: bool) -> list[
         return _done_in(state, "replication")
 
     def detach() -> str:
-        seam = ctx.database()
-        if seam.detach is None:
-            return f"run on the Azure server as the admin: {DETACH_SQL}"
-        seam.detach(target_dsn=ctx.target_dsn())
-        return "subscription disabled"
+        done = ctx.database().detach(ctx.target_dsn())
+        return "; ".join(done) or "no subscription on the Azure server"
 
     def database_done() -> str | None:
         if ctx.mode == "continuous":
@@ -124,7 +123,7 @@ def failover_steps(ctx: Context, state: dict[str, Any], *, force: bool) -> list[
 
     sizes = ", ".join(f"{n}>={p.dr_count}" for n, p in pools.items())
     return [
-        Step("replication", "disable the Azure-side subscription", replication_done, detach),
+        Step("replication", "drop the Azure-side subscription", replication_done, detach),
         Step("database", "restore the newest verified dump (parallel pg_restore)",
              database_done, restore),
         Step("aks-pools", f"scale the AKS user pools: {sizes}", pools_done, scale),
@@ -183,8 +182,11 @@ def _aws_status(ctx: Context) -> dict[str, bool]:
 
 def _rpo(ctx: Context) -> dict[str, Any]:
     if ctx.mode == "continuous":
-        return {"mode": "continuous", "data_loss": "the replication lag at the moment of "
-                "failover (python -m azure_dr status)"}  # fmt: skip
+        try:
+            age = ctx.database().data_loss(ctx.target_dsn())
+        except PostgresError as exc:  # the Azure server unreachable, or never set up
+            return {"mode": "continuous", "data_loss_seconds": None, "unknown": str(exc)}
+        return {"mode": "continuous", "data_loss_seconds": age}
     dump = ctx.database().newest(ctx.dump_container)
     age = dump_age_seconds(dump, _now(ctx))
     return {
@@ -294,7 +296,14 @@ def _print_plan(plan: dict[str, Any], output: str, out: TextIO) -> None:
         print(f"  data loss accepted (RPO now): {loss} (newest dump {rpo['newest_dump']})",
               file=out)  # fmt: skip
     elif rpo:
-        print(f"  data loss accepted (RPO now): {rpo['data_loss']}", file=out)
+        age = rpo["data_loss_seconds"]
+        if rpo.get("unknown"):
+            loss = f"unknown ({rpo['unknown']})"
+        elif age is None:
+            loss = "no heartbeat reached Azure: every write since setup"
+        else:
+            loss = f"{age / 60:.1f} min of writes at most (newest heartbeat in Azure)"
+        print(f"  data loss accepted (RPO now): {loss}", file=out)
     for i, step in enumerate(plan["steps"], 1):
         note = f" [already: {step['already']}]" if step["already"] else ""
         print(f"  {i}. {step['step']}: {step['plan']}{note}", file=out)

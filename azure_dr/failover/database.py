@@ -1,9 +1,9 @@
-"""The seam to the database half (issue 15 item 1, ``azure_dr.database.restore``): the
-failover calls ``restore`` and ``newest`` and never knows how dumps are made or restored."""
+"""The seam to the database half: the failover calls ``restore`` and ``newest`` (dump mode,
+``azure_dr.database.restore``) and ``detach`` (continuous mode, ``azure_dr.database.logical``)
+and never knows how dumps are made or replication is set up."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -21,29 +21,34 @@ class Newest(Protocol):
     def __call__(self, container: Any) -> Any: ...
 
 
+class Detach(Protocol):
+    """``azure_dr.database.logical.detach``: the subscriber's half, safe with AWS gone."""
+
+    def __call__(self, subscriber_dsn: str) -> list[str]: ...
+
+
+class DataLoss(Protocol):
+    """``azure_dr.database.logical.data_loss_seconds``: continuous mode's RPO, Azure side."""
+
+    def __call__(self, subscriber_dsn: str) -> float | None: ...
+
+
 @dataclass(frozen=True)
 class DatabaseSeam:
     restore: Restore
     newest: Newest
-    # Continuous mode: disables the Azure-side subscription; None = the documented SQL step.
-    detach: Any = None
+    detach: Detach  # continuous mode: drops the Azure-side subscription, keeps the rows
+    data_loss: DataLoss
 
 
 def real_seam() -> DatabaseSeam:
-    """The real module; a clear error until it exists on this branch."""
-    try:
-        module = importlib.import_module("azure_dr.database.restore")
-    except ModuleNotFoundError as exc:
-        from azure_dr.errors import AzureDrError
+    from azure_dr.database import logical, restore
 
-        raise AzureDrError(
-            "azure_dr.database.restore is not installed: the failover cannot restore the "
-            "database (issue 15 item 1)"
-        ) from exc
     return DatabaseSeam(
-        restore=module.restore_newest_dump,
-        newest=module.newest_verified_dump,
-        detach=getattr(module, "disable_subscription", None),
+        restore=restore.restore_newest_dump,
+        newest=restore.newest_verified_dump,
+        detach=logical.detach,
+        data_loss=logical.data_loss_seconds,
     )
 
 
@@ -52,6 +57,3 @@ def dump_age_seconds(dump: Any, now: datetime) -> float | None:
     if dump is None:
         return None
     return max(0.0, (now - dump.taken_at).total_seconds())
-
-
-DETACH_SQL = "ALTER SUBSCRIPTION fdr_dr DISABLE; ALTER SUBSCRIPTION fdr_dr SET (slot_name = NONE);"

@@ -56,10 +56,10 @@ def failover_names(config: EnvironmentConfig) -> Names:
 
 
 def configured_mode(config: EnvironmentConfig) -> str:
-    """dump or continuous: the database half's setting once it exists (``azure.database.mode``),
-    dump until then (the mode that is always available)."""
-    database = getattr(config.azure, "database", None)
-    return str(getattr(database, "mode", "dump"))
+    """``database_replication.mode`` (dump or continuous) when the database reaches Azure at all;
+    dump otherwise, the mode whose restore the failover can always attempt."""
+    db = config.database_replication
+    return db.mode if db.enabled else "dump"
 
 
 def run_failover(

@@ -1,7 +1,7 @@
 """``python -m azure_dr failover`` / ``failback`` end to end: the real SDK clients against the
 fake ARM server (agentPools), boto3 against moto (Route 53 health checks and the DNS stack's
-gates), the failover marker in Azurite, and a fake database restore step (the seam to
-``azure_dr.database.restore``)."""
+gates), the failover marker in Azurite, and a recording stand-in for the database half (the
+real one against PostgreSQL: test_failover_real_database.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ NOW = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
 
 @dataclass
 class FakeRestore:
-    """Stands in for azure_dr.database.restore until it is merged (same call signature)."""
+    """Stands in for the database half (same call signatures), to count and fail its calls;
+    test_failover_real_database.py runs the real one."""
 
     calls: list[dict[str, Any]] = field(default_factory=list)
     fail_next: bool = False
@@ -44,6 +45,12 @@ class FakeRestore:
             self.fail_next = False
             raise ConnectionError("server closed the connection unexpectedly")
         return _Result("fdr-20261202T0430Z.dump", NOW - timedelta(minutes=30), 10_000, 2.5, 42)
+
+    def detach(self, subscriber_dsn: str) -> list[str]:
+        return []
+
+    def data_loss(self, subscriber_dsn: str) -> float | None:
+        return None
 
     def newest(self, container: Any):
         return _Dump("fdr-20261202T0430Z.dump", NOW - timedelta(minutes=30), 10_000, "ab" * 32)
@@ -131,7 +138,12 @@ def failover(run, arm, aws, azurite: Azurite, ca_bundle):
     restore = FakeRestore()
     seams = {
         "route53": aws["client"],
-        "database": DatabaseSeam(restore=restore.restore, newest=restore.newest),
+        "database": DatabaseSeam(
+            restore=restore.restore,
+            newest=restore.newest,
+            detach=restore.detach,
+            data_loss=restore.data_loss,
+        ),
         "container": service.get_container_client,
         "mode": "dump",
         "clock": lambda: NOW.timestamp(),
@@ -257,18 +269,19 @@ def test_failback_dry_run_lists_the_way_back_then_failback_reopens_aws(failover,
     assert "failed_back" in json.loads(failover.marker().download_blob().readall())
 
 
-def test_the_real_restore_module_fits_the_seam():
-    """Runs once azure_dr.database.restore is merged (issue 15 item 1)."""
+def test_the_real_database_half_fits_the_seam():
     import inspect
 
-    module = pytest.importorskip("azure_dr.database.restore")
+    from azure_dr.database import logical, restore
     from azure_dr.failover.database import real_seam
 
     seam = real_seam()
-    assert seam.restore is module.restore_newest_dump
-    parameters = inspect.signature(module.restore_newest_dump).parameters
+    assert seam.restore is restore.restore_newest_dump
+    parameters = inspect.signature(restore.restore_newest_dump).parameters
     assert {"container", "target_dsn", "jobs", "force"} <= set(parameters)
-    assert seam.newest is module.newest_verified_dump
+    assert seam.newest is restore.newest_verified_dump
+    assert seam.detach is logical.detach
+    assert seam.data_loss is logical.data_loss_seconds
 
 
 def test_the_environment_password_overrides_key_vault():
