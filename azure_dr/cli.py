@@ -114,6 +114,7 @@ def main(
             err,
             environ,
             container_factory,
+            aws_session,
         )
     tunnels = None
     aws = (aws_session or _default_aws_session()) if args.command in ("plan", "sync") else None
@@ -485,6 +486,7 @@ def _data_flow(
     err: TextIO,
     environ: Mapping[str, str],
     container_factory: Any,
+    aws_session: Any = None,
 ) -> int:
     if args.command == "replicate" and args.what is None:
         print("error: replicate what? `replicate objects` or `replicate database`", file=err)
@@ -498,8 +500,24 @@ def _data_flow(
             db = config.database_replication
             if db.enabled:
                 container = (container_factory or _dump_container)(settings, db, credential)
-                entry = database_commands.database_entry(config, container)
-                extra[database_commands.DATA_SET] = (entry, database_commands.describe(entry))
+                dumps = database_commands.database_entry(config, container)
+                if db.mode == "continuous":
+                    # The lag is the RPO; the dumps go on as the fallback, shown beside it.
+                    cloudwatch = (aws_session or _default_aws_session()).client(
+                        "cloudwatch", region_name=config.primary_region
+                    )
+                    entry = database_commands.continuous_entry(config, cloudwatch)
+                    extra[database_commands.DATA_SET] = (
+                        entry,
+                        database_commands.describe_continuous(entry),
+                    )
+                    fallback = database_commands.DUMP_FALLBACK
+                    line = database_commands.describe(dumps).replace(
+                        database_commands.DATA_SET, fallback, 1
+                    )
+                    extra[fallback] = ({**dumps, "fallback": True}, line + " (fallback)")
+                else:
+                    extra[database_commands.DATA_SET] = (dumps, database_commands.describe(dumps))
             return replication.status(engine, args, out, extra)
         return replication.replicate(engine, args, out, err)
     except KeyboardInterrupt:

@@ -1,4 +1,6 @@
-"""``replicate database --setup|--status|--teardown`` and the ``database`` entry of ``status``.
+"""``replicate database --setup|--lag|--teardown`` and the ``database`` entries of ``status``:
+dump mode's newest verified dump; in continuous mode the lag the probe last published (the
+RPO), with the dump kept as the fallback entry ``database-dump``.
 
 Connections (never on a command line, never printed; ``azure_dr/database/credentials.py``):
 the publisher (RDS primary, master user: the RDS-managed secret), the subscriber (the Azure
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from azure_dr.database import catalog, logical, replication_role
@@ -20,6 +22,7 @@ from azure_dr.errors import AzureDrError
 
 __all__ = ["PUBLISHER", "REPLICATION", "SUBSCRIBER"]
 DATA_SET = "database"
+DUMP_FALLBACK = "database-dump"  # continuous mode: the dumps keep running as the fallback
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -95,4 +98,50 @@ def describe(entry: dict[str, Any]) -> str:
     return (
         f"{DATA_SET}: newest dump {entry['taken_at']} ({entry['bytes']} bytes), age "
         f"{entry['age_seconds']} s (RPO {entry['rpo_seconds']} s): {verdict}"
+    )
+
+
+def continuous_entry(config: Any, cloudwatch: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Continuous mode's recovery point: the newest ``ReplicationLagSeconds`` the probe published
+    in the primary region (``lambdas/replication_lag``), against ``max_lag_minutes``. Nothing
+    published within three check intervals counts as beyond: the probe or the link is down."""
+    from replication_lag import measure
+
+    from infra.replication_settings import METRIC_NAMESPACE
+
+    db = config.database_replication
+    threshold = db.max_lag_minutes * 60
+    end = now or datetime.now(UTC)
+    window = timedelta(minutes=3 * db.lag_check_minutes)
+    response = cloudwatch.get_metric_statistics(
+        Namespace=METRIC_NAMESPACE,
+        MetricName=measure.LAG_METRIC,
+        Dimensions=[{"Name": k, "Value": v} for k, v in measure.DIMENSIONS.items()],
+        StartTime=end - window,
+        EndTime=end,
+        Period=60,
+        Statistics=["Maximum"],
+    )
+    points = sorted(response.get("Datapoints", []), key=lambda p: p["Timestamp"])
+    newest = points[-1] if points else None
+    lag = float(newest["Maximum"]) if newest else None
+    return {
+        "mode": "continuous",
+        "lag_seconds": lag,
+        "measured_at": newest["Timestamp"].isoformat() if newest else None,
+        "rpo_seconds": threshold,
+        "within_rpo": lag is not None and lag < threshold,
+    }
+
+
+def describe_continuous(entry: dict[str, Any]) -> str:
+    verdict = "within RPO" if entry["within_rpo"] else "BEYOND RPO"
+    if entry["lag_seconds"] is None:
+        return (
+            f"{DATA_SET}: no replication lag published in the last check intervals (the probe "
+            f"or the link is down): {verdict}"
+        )
+    return (
+        f"{DATA_SET}: replication lag {entry['lag_seconds']} s at {entry['measured_at']} "
+        f"(RPO {entry['rpo_seconds']} s): {verdict}"
     )

@@ -156,3 +156,80 @@ def test_replicate_repeats_passes_until_interrupted(
     assert code == 1 and pauses == [60, 60]
     assert out.count("copied") == 2 and "copied 1," in out and "copied 0, present 1" in out
     assert err.strip().endswith("error: interrupted; a re-run continues where this one stopped")
+
+
+class _CloudWatchAt:
+    """The AWS session ``status`` asks for CloudWatch, pointed at moto's server."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def client(self, service: str, region_name: str) -> Any:
+        return boto3.client(service, region_name=region_name, endpoint_url=self.endpoint)
+
+
+class _NoDumps:
+    """The dump container before the first dump (the dump entry itself runs against Azurite in
+    tests/database/test_commands.py)."""
+
+    def list_blobs(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return []
+
+
+def test_status_in_continuous_mode_reports_the_published_lag_and_the_dump_fallback(
+    tmp_path: Path, moto_endpoint: str, fake_blob_server: FakeBlobServer, blob_state: State
+) -> None:
+    """Staging switched to continuous mode (it has the standby the dumps come from)."""
+    from datetime import UTC, datetime
+
+    from replication_lag import measure
+
+    from infra.replication_settings import METRIC_NAMESPACE
+
+    raw = yaml.safe_load((CONFIG_DIR / "staging.yaml").read_text())
+    raw["database_replication"]["mode"] = "continuous"
+    raw["link"]["continuous_replication"] = True
+    (tmp_path / "staging.yaml").write_text(yaml.safe_dump(raw))
+    bucket = "fdr-staging-data-222222222222-us-west-2"  # the standby's copy, read by status
+    s3 = boto3.client("s3", region_name="us-west-2", endpoint_url=moto_endpoint)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    session = _CloudWatchAt(moto_endpoint)
+    cloudwatch = session.client("cloudwatch", region_name="us-east-1")  # the primary's probe
+
+    def publish(value: float, seconds_ago: int) -> None:  # what the probe's EMF line becomes
+        cloudwatch.put_metric_data(
+            Namespace=METRIC_NAMESPACE,
+            MetricData=[{
+                "MetricName": measure.LAG_METRIC,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in measure.DIMENSIONS.items()],
+                "Timestamp": datetime.now(UTC) - timedelta(seconds=seconds_ago),
+                "Value": value, "Unit": "Seconds",
+            }],
+        )  # fmt: skip
+
+    def status() -> tuple[int, dict[str, Any]]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["status", "--output", "json", "--env", "staging", "--s3-endpoint",
+                     moto_endpoint, "--blob-endpoint", fake_blob_server.account_url],
+                    credential=Credential(), stdout=out, stderr=err, config_dir=tmp_path,
+                    aws_session=session, container_factory=lambda *_: _NoDumps())  # fmt: skip
+        assert code in (0, 2), err.getvalue()
+        return code, json.loads(out.getvalue())["data_sets"]
+
+    code, sets = status()  # nothing published yet: the probe or the link is down
+    assert code == 2 and sets["database"]["lag_seconds"] is None
+    publish(12.0, seconds_ago=90)
+    code, sets = status()
+    assert code == 0, sets  # the dumps' fallback entry (none yet) is shown, not judged
+    assert sets["database"] == {
+        "mode": "continuous",
+        "lag_seconds": 12.0,
+        "measured_at": sets["database"]["measured_at"],
+        "rpo_seconds": 300,
+        "within_rpo": True,
+    }
+    fallback = sets["database-dump"]
+    assert fallback["fallback"] is True and fallback["within_rpo"] is False
+    publish(400.0, seconds_ago=20)  # the newest reading decides
+    code, sets = status()
+    assert code == 2 and sets["database"]["lag_seconds"] == 400.0
