@@ -36,6 +36,7 @@ from constructs import Construct
 
 from infra.config.database_replication import DatabaseReplicationConfig
 from infra.constructs.retention import log_retention
+from infra.constructs.scheduler_role import scheduler_role
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = "images/database-dump/Dockerfile"
@@ -216,24 +217,14 @@ class DatabaseDumpJob(Construct):
         prefix: str,
     ) -> None:
         stack = Stack.of(self)
-        role = iam.Role(
-            self,
-            "SchedulerRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            ),
-            description="EventBridge Scheduler: runs the database dump task",
-        )
         family_arn = (
             f"arn:{stack.partition}:ecs:{stack.region}:{stack.account}:task-definition/"
             f"{prefix}-database-dump:*"
         )
         assert self.task.execution_role is not None
-        self.scheduler_policy = policy = iam.ManagedPolicy(
+        role, policy = scheduler_role(
             self,
-            "SchedulerPolicy",
-            roles=[role],
+            description="EventBridge Scheduler: runs the database dump task",
             statements=[
                 iam.PolicyStatement(
                     sid="RunTheDumpTask",
@@ -247,18 +238,11 @@ class DatabaseDumpJob(Construct):
                     resources=[self.task.task_role.role_arn, self.task.execution_role.role_arn],
                     conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
                 ),
-                iam.PolicyStatement(
-                    sid="DeadLetters",
-                    actions=["sqs:SendMessage"],
-                    resources=[dead_letters.queue_arn],
-                ),
-                iam.PolicyStatement(
-                    sid="DeadLetterEncryption",
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources=[key.key_arn],
-                ),
             ],
+            dead_letters=dead_letters,
+            key=key,
         )
+        self.scheduler_policy = policy
         self.subnet_ids = self.cluster.vpc.select_subnets(
             subnet_group_name=subnets.subnet_group_name
         ).subnet_ids

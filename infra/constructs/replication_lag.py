@@ -39,6 +39,7 @@ from infra.constructs import recovery_policies
 from infra.constructs.backup_job import BackupJob, VpcPlacement
 from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.scheduler_role import scheduler_role
 
 # What lambdas/replication_lag/probe.py publishes (measure.py), with exactly this dimension set;
 # tests/contract/test_metrics_contract.py runs the probe against PostgreSQL and compares.
@@ -239,38 +240,19 @@ class ReplicationLagProbe(Construct):
         )
 
     def _schedule(self, config: DatabaseReplicationConfig, function_name: str) -> None:
-        stack = Stack.of(self)
-        role = iam.Role(
-            self,
-            "SchedulerRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            ),
-            description="EventBridge Scheduler: runs the replication lag probe",
-        )
         function = self.job.function
-        policy = iam.ManagedPolicy(
+        role, policy = scheduler_role(
             self,
-            "SchedulerPolicy",
-            roles=[role],
+            description="EventBridge Scheduler: runs the replication lag probe",
             statements=[
                 iam.PolicyStatement(
                     sid="InvokeTheProbe",
                     actions=["lambda:InvokeFunction"],
                     resources=[function.function_arn],
                 ),
-                iam.PolicyStatement(
-                    sid="DeadLetters",
-                    actions=["sqs:SendMessage"],
-                    resources=[self.dead_letters.queue_arn],
-                ),
-                iam.PolicyStatement(
-                    sid="DeadLetterEncryption",
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources=[self.key.key_arn],
-                ),
             ],
+            dead_letters=self.dead_letters,
+            key=self.key,
         )
         interval = config.lag_check_minutes * 60
         self.schedule = scheduler.CfnSchedule(

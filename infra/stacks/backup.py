@@ -41,6 +41,7 @@ from infra.constructs.backup_policies import CANARY_KEY, BackupTargets
 from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
 from infra.constructs.retention import log_retention
+from infra.constructs.scheduler_role import scheduler_role
 from infra.stacks.base import RegionalStack
 
 LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
@@ -216,36 +217,18 @@ class BackupStack(RegionalStack):
 
     def _schedules(self, schedules: dict[str, tuple[str, dict[str, str]]]) -> None:
         group = scheduler.CfnScheduleGroup(self, "Schedules", name=self.prefix)
-        role = iam.Role(
+        role, policy = scheduler_role(
             self,
-            "SchedulerRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
-            ),
             description="EventBridge Scheduler: invokes the backup jobs",
-        )
-        policy = iam.ManagedPolicy(
-            self,
-            "SchedulerPolicy",
-            roles=[role],
             statements=[
                 iam.PolicyStatement(
                     sid="InvokeJobs",
                     actions=["lambda:InvokeFunction"],
                     resources=[self.jobs[n].function.function_arn for n in schedules],
                 ),
-                iam.PolicyStatement(
-                    sid="DeadLetters",
-                    actions=["sqs:SendMessage"],
-                    resources=[self.dead_letters.queue_arn],
-                ),
-                iam.PolicyStatement(
-                    sid="DeadLetterEncryption",
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources=[self.key.key_arn],
-                ),
             ],
+            dead_letters=self.dead_letters,
+            key=self.key,
         )
         for name, (expression, payload) in schedules.items():
             schedule = scheduler.CfnSchedule(

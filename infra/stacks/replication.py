@@ -45,6 +45,7 @@ from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
 from infra.constructs.replication_function import ReplicationFunction
 from infra.constructs.retention import log_retention
+from infra.constructs.scheduler_role import scheduler_role
 from infra.replication_settings import METRIC_NAMESPACE
 from infra.stacks.backup import LAMBDAS, POWERTOOLS_ACCOUNT, RUNTIME
 from infra.stacks.base import RegionalStack
@@ -404,37 +405,19 @@ class ReplicationStack(RegionalStack):
         )
 
     def _schedule(self, expression: str) -> None:
-        role = iam.Role(
-            self,
-            "SchedulerRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
-            ),
-            description="EventBridge Scheduler: invokes the reconciliation",
-        )
         reconcile = self.functions["reconcile"].function
-        policy = iam.ManagedPolicy(
+        role, policy = scheduler_role(
             self,
-            "SchedulerPolicy",
-            roles=[role],
+            description="EventBridge Scheduler: invokes the reconciliation",
             statements=[
                 iam.PolicyStatement(
                     sid="InvokeReconcile",
                     actions=["lambda:InvokeFunction"],
                     resources=[reconcile.function_arn],
                 ),
-                iam.PolicyStatement(
-                    sid="DeadLetters",
-                    actions=["sqs:SendMessage"],
-                    resources=[self.dead_letters.queue_arn],
-                ),
-                iam.PolicyStatement(
-                    sid="DeadLetterEncryption",
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources=[self.key.key_arn],
-                ),
             ],
+            dead_letters=self.dead_letters,
+            key=self.key,
         )
         schedule = scheduler.CfnSchedule(
             self,
