@@ -9,6 +9,7 @@ leave idle and never slow the tests that wait on servers, synths or subprocesses
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,8 +35,12 @@ class Result:
 
 
 def lower_priority() -> None:
-    """For a child process (preexec_fn) or a pool worker (initializer)."""
+    """For a pool worker (its initializer)."""
     os.nice(BACKGROUND_NICENESS)
+
+
+# For a child process: nice(1) rather than a preexec_fn, which is unsafe once threads exist.
+_NICE = ["nice", "-n", str(BACKGROUND_NICENESS)] if shutil.which("nice") else []
 
 
 _running: dict[str, tuple[subprocess.Popen[bytes], IO[bytes]]] = {}
@@ -48,11 +53,10 @@ def start() -> None:
             continue
         output = tempfile.TemporaryFile()  # noqa: SIM115  (open until result() reads it)
         process = subprocess.Popen(
-            [sys.executable, "-m", *args],
+            [*_NICE, sys.executable, "-m", *args],
             cwd=ROOT,
             stdout=output,
             stderr=subprocess.STDOUT,
-            preexec_fn=lower_priority,
         )
         _running[name] = (process, output)
 
