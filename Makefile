@@ -10,11 +10,14 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Pinned CLI, no update notices or telemetry prompts in CI logs.
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install synth test lint bench constraints clean diff-local cdk-diff deploy versions rto drill drill-report grafana baseline
+.PHONY: install installed synth test lint bench constraints clean diff-local cdk-diff deploy versions rto drill drill-report grafana baseline
 
 # The Python and the npm installs are independent and mostly waiting on the network: both at once.
 install:
-	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed node_modules/.installed
+	@$(MAKE) --no-print-directory -j2 installed
+
+installed: $(VENV)/.installed node_modules/.installed
+	@:
 
 # uv (pinned in constraints.txt like everything else, bootstrapped with pip) installs the same pins
 # as pip would, several times faster: parallel downloads, no per-package pip overhead. Bytecode
