@@ -89,6 +89,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy infra azure_dr lambdas tools app.py
+	$(PY) -m tools.mypy_scope
 
 ## Hello-world vs full production synth (median wall time, peak memory); backup jobs at scale;
 ## object replication (10,000 objects, 1 GiB) against moto and the recording fake Blob service;
