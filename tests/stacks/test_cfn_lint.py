@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import pytest
 import yaml
 
+from tests.static_checks import lower_priority
 from tests.synth import ENVIRONMENTS, ROOT, synthesized
 
 _pool: ProcessPoolExecutor | None = None
@@ -42,8 +43,12 @@ def start() -> None:
     if _pool is not None:
         return
     ignored = _ignored_checks()
+    # At a lower CPU priority than the test process: the pool fills the cores the tests leave
+    # idle and never holds up a test (the test process is the longest path through the session).
     _pool = ProcessPoolExecutor(
-        max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("fork")
+        max_workers=os.cpu_count() or 2,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=lower_priority,
     )
     for env, stack in _stacks():
         artifact = synthesized(env).manifest["artifacts"][stack]
