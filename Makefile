@@ -42,8 +42,8 @@ synth: install
 versions: install
 	$(PY) -m infra.versions $(VERSIONS_ARGS)
 
-## Render the AKS cluster baseline (k8s/rendered/<env>/aks) after a change to k8s/ or config;
-## commit it, then pin that commit in azure.aks.baseline_source.commit (docs/cluster-baseline.md).
+## Render the AKS cluster baseline (k8s/rendered/<env>/aks) after a change to k8s/ or config and
+## commit it; `python -m azure_dr sync` uploads it and points Flux at it (docs/cluster-baseline.md).
 baseline: install
 	$(PY) -m infra.k8s_baseline --write
 
