@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import App, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_lambda as lambda_
 
 from infra.config import EnvironmentConfig, RegionRole
 from infra.constructs import tiered_vpc
 from infra.constructs.backup_policies import BackupTargets
 from infra.constructs.data_bucket import ReplicationTarget
+from infra.constructs.lambda_runtime import RUNTIME, architecture, lambda_code
 from infra.constructs.postgres import Replica
 from infra.constructs.private_api_access import HostSettings, PrivateApiClients
 from infra.constructs.recovery_policies import PlanTargets
@@ -38,7 +38,7 @@ from infra.naming import Names
 from infra.recovery.steps import FUNCTIONS
 from infra.replication_settings import METRIC_NAMESPACE as REPLICATION_NAMESPACE
 from infra.replication_settings import replication_settings
-from infra.stacks.backup import LAMBDAS, RUNTIME, BackupStack
+from infra.stacks.backup import BackupStack
 from infra.stacks.compute import ComputeStack
 from infra.stacks.data import DataStack
 from infra.stacks.dns import DNS_HOME_REGION, DnsStack, DrIngress
@@ -411,15 +411,9 @@ class StackFactory:
                 database=postgres.database_name,
             ),
             function=FunctionSettings(
-                code=lambda_.Code.from_asset(
-                    str(LAMBDAS), exclude=["__pycache__", "*.pyc", "tests", "*.md"]
-                ),
+                code=lambda_code(),
                 runtime=RUNTIME,
-                architecture=(
-                    lambda_.Architecture.ARM_64
-                    if backup.architecture == "arm64"
-                    else lambda_.Architecture.X86_64
-                ),
+                architecture=architecture(backup.architecture),
                 memory_mb=backup.memory_mb,
                 timeout_seconds=backup.timeout_seconds,
                 reserved_concurrency=backup.reserved_concurrency,

@@ -30,7 +30,7 @@ RUNTIME_KEY = "infra/stacks/backup.py RUNTIME"
 
 
 def lambda_runtime_pin() -> Pin:
-    from infra.stacks.backup import RUNTIME  # imports aws-cdk-lib: only when asked
+    from infra.constructs.lambda_runtime import RUNTIME  # imports aws-cdk-lib: only when asked
 
     return Pin(RUNTIME_KEY, RUNTIME.name, "lambda-runtime", RUNTIME.name)
 

@@ -31,9 +31,9 @@ from constructs import Construct
 from infra.config.backup import BackupConfig
 from infra.constructs.backup_job import BackupJob
 from infra.constructs.dead_letter_queue import dead_letter_queue
+from infra.constructs.lambda_runtime import RUNTIME, architecture, lambda_code, powertools_layer
 from infra.constructs.origin_secret import RULE_TAG
 from infra.constructs.retention import log_retention
-from infra.stacks.backup import LAMBDAS, POWERTOOLS_ACCOUNT, RUNTIME
 
 HANDLER = "origin_rotation.handler.handler"
 SETTINGS_VARIABLE = "ORIGIN_ROTATION_SETTINGS"
@@ -55,26 +55,11 @@ class LambdaRuntime:
 
 def runtime_like_the_jobs(scope: Construct, backup: BackupConfig) -> LambdaRuntime:
     """The backup jobs' runtime, layer, sizes and log retention, for a Lambda of another tier."""
-    stack = Stack.of(scope)
     return LambdaRuntime(
-        code=lambda_.Code.from_asset(
-            str(LAMBDAS), exclude=["__pycache__", "*.pyc", "tests", "*.md"]
-        ),
+        code=lambda_code(),
         runtime=RUNTIME,
-        architecture=(
-            lambda_.Architecture.ARM_64
-            if backup.architecture == "arm64"
-            else lambda_.Architecture.X86_64
-        ),
-        layers=[
-            lambda_.LayerVersion.from_layer_version_arn(
-                scope,
-                "Powertools",
-                f"arn:{stack.partition}:lambda:{stack.region}:{POWERTOOLS_ACCOUNT}:layer:"
-                f"AWSLambdaPowertoolsPythonV3-{RUNTIME.name.replace('.', '')}-"
-                f"{backup.architecture}:{backup.powertools_layer_version}",
-            )
-        ],
+        architecture=architecture(backup.architecture),
+        layers=[powertools_layer(scope, backup.architecture, backup.powertools_layer_version)],
         memory_mb=backup.memory_mb,
         timeout=Duration.seconds(backup.timeout_seconds),
         log_retention=log_retention(backup.log_retention_days),

@@ -24,13 +24,11 @@ after its region's data and storage stacks, so the first scheduled run finds wha
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Literal
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
@@ -40,14 +38,11 @@ from infra.constructs.backup_job import BackupJob
 from infra.constructs.backup_policies import CANARY_KEY, BackupTargets
 from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.lambda_runtime import RUNTIME, architecture, lambda_code, powertools_layer
 from infra.constructs.retention import log_retention
 from infra.constructs.scheduler_role import scheduler_role
 from infra.stacks.base import RegionalStack
 
-LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
-# Newest Python runtime that aws-cdk-lib 2.275 offers and Powertools publishes a layer for.
-RUNTIME = lambda_.Runtime.PYTHON_3_14
-POWERTOOLS_ACCOUNT = "017000801446"
 METRIC_NAMESPACE = "FDR/Backup"
 # What lambdas/backup_jobs/verify.py publishes, each with exactly one dimension: Region.
 RECOVERY_POINT_METRIC = "RecoveryPointAgeSeconds"
@@ -80,16 +75,8 @@ class BackupStack(RegionalStack):
         self.dead_letters = dead_letter_queue(
             self, "DeadLetters", key=self.key, removal_policy=removal_policy
         )
-        self.layer = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "Powertools",
-            f"arn:{self.partition}:lambda:{self.region}:{POWERTOOLS_ACCOUNT}:layer:"
-            f"AWSLambdaPowertoolsPythonV3-{RUNTIME.name.replace('.', '')}-{backup.architecture}:"
-            f"{backup.powertools_layer_version}",
-        )
-        self.code = lambda_.Code.from_asset(
-            str(LAMBDAS), exclude=["__pycache__", "*.pyc", "tests", "*.md"]
-        )
+        self.layer = powertools_layer(self, backup.architecture, backup.powertools_layer_version)
+        self.code = lambda_code()
         self.jobs: dict[str, BackupJob] = {}
         # The stack's own alarms by construct id; the monitoring tier references them.
         self.alarms: dict[str, cloudwatch.Alarm] = {}
@@ -147,11 +134,7 @@ class BackupStack(RegionalStack):
             handler=f"backup_jobs.{name}.handler",
             code=self.code,
             runtime=RUNTIME,
-            architecture=(
-                lambda_.Architecture.ARM_64
-                if b.architecture == "arm64"
-                else lambda_.Architecture.X86_64
-            ),
+            architecture=architecture(b.architecture),
             layers=[self.layer],
             memory_mb=b.memory_mb,
             timeout=Duration.seconds(b.timeout_seconds),

@@ -27,7 +27,6 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks as eks
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -37,10 +36,10 @@ from infra.constructs import recovery_policies as policies
 from infra.constructs.backup_job import BackupJob, VpcPlacement
 from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.lambda_runtime import RUNTIME, architecture, lambda_code, powertools_layer
 from infra.constructs.recovery_policies import SCALING_ACCESS_POLICY, PlanTargets
 from infra.constructs.retention import log_retention
 from infra.recovery.steps import APP_CONFIG, DNS, PROMOTE, VERIFY
-from infra.stacks.backup import LAMBDAS, POWERTOOLS_ACCOUNT, RUNTIME
 from infra.stacks.base import RegionalStack
 
 WRITER_PARAMETER, CACHE_PARAMETER = "writer-database-endpoint", "cache-endpoint"
@@ -91,16 +90,8 @@ class RecoveryActionsStack(RegionalStack):
         self.dead_letters = dead_letter_queue(
             self, "DeadLetters", key=self.key, removal_policy=removal_policy
         )
-        layer = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "Powertools",
-            f"arn:{self.partition}:lambda:{self.region}:{POWERTOOLS_ACCOUNT}:layer:"
-            f"AWSLambdaPowertoolsPythonV3-{RUNTIME.name.replace('.', '')}-{backup.architecture}:"
-            f"{backup.powertools_layer_version}",
-        )
-        code = lambda_.Code.from_asset(
-            str(LAMBDAS), exclude=["__pycache__", "*.pyc", "tests", "*.md"]
-        )
+        layer = powertools_layer(self, backup.architecture, backup.powertools_layer_version)
+        code = lambda_code()
         environment = {
             "RECOVERY_SETTINGS": json.dumps(
                 {**settings, "partition": self.partition}, sort_keys=True
@@ -137,11 +128,7 @@ class RecoveryActionsStack(RegionalStack):
                 handler=handler,
                 code=code,
                 runtime=RUNTIME,
-                architecture=(
-                    lambda_.Architecture.ARM_64
-                    if backup.architecture == "arm64"
-                    else lambda_.Architecture.X86_64
-                ),
+                architecture=architecture(backup.architecture),
                 layers=[layer],
                 memory_mb=backup.memory_mb,
                 timeout=Duration.seconds(backup.timeout_seconds),

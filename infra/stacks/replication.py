@@ -33,7 +33,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
@@ -43,11 +42,12 @@ from infra.config.replication import ObjectReplicationConfig
 from infra.constructs.database_dump import DatabaseDumpJob
 from infra.constructs.dead_letter_queue import dead_letter_queue
 from infra.constructs.encryption import LogsEncryptionKey
+from infra.constructs.lambda_runtime import RUNTIME, lambda_code, powertools_layer
+from infra.constructs.lambda_runtime import architecture as lambda_architecture
 from infra.constructs.replication_function import ReplicationFunction
 from infra.constructs.retention import log_retention
 from infra.constructs.scheduler_role import scheduler_role
 from infra.replication_settings import METRIC_NAMESPACE
-from infra.stacks.backup import LAMBDAS, POWERTOOLS_ACCOUNT, RUNTIME
 from infra.stacks.base import RegionalStack
 
 LAG_METRIC = "ReplicationLagSeconds"
@@ -151,16 +151,8 @@ class ReplicationStack(RegionalStack):
                 ec2.Peer.any_ipv4(), ec2.Port.tcp(placement.https_port), "HTTPS out"
             )
         self.functions: dict[str, ReplicationFunction] = {}
-        layer = lambda_.LayerVersion.from_layer_version_arn(
-            self,
-            "Powertools",
-            f"arn:{self.partition}:lambda:{self.region}:{POWERTOOLS_ACCOUNT}:layer:"
-            f"AWSLambdaPowertoolsPythonV3-{RUNTIME.name.replace('.', '')}-{architecture}:"
-            f"{powertools_layer_version}",
-        )
-        code = lambda_.Code.from_asset(
-            str(LAMBDAS), exclude=["__pycache__", "*.pyc", "tests", "*.md"]
-        )
+        layer = powertools_layer(self, architecture, powertools_layer_version)
+        code = lambda_code()
         environment = {
             "REPLICATION_SETTINGS": json.dumps(settings, sort_keys=True),
             "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
@@ -177,11 +169,7 @@ class ReplicationStack(RegionalStack):
                 handler=handler,
                 code=code,
                 runtime=RUNTIME,
-                architecture=(
-                    lambda_.Architecture.ARM_64
-                    if architecture == "arm64"
-                    else lambda_.Architecture.X86_64
-                ),
+                architecture=lambda_architecture(architecture),
                 layers=[layer],
                 memory_mb=replication.memory_mb,
                 timeout=Duration.seconds(replication.timeout_seconds),
