@@ -14,7 +14,7 @@ os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 from tests import static_checks
 from tests.azurite import azurite  # noqa: F401  (one Azurite per session, shared)
-from tests.synth import SynthesizedEnvironment, synthesized
+from tests.synth import EDGE_ENVS, SynthesizedEnvironment, synthesized
 
 CFN_LINT = "tests.stacks.test_cfn_lint"
 CODE_STYLE_MODULE = "tests.test_code_style"
@@ -81,6 +81,14 @@ def staging() -> SynthesizedEnvironment:
 @pytest.fixture(scope="session")
 def production() -> SynthesizedEnvironment:
     return synthesized("production")
+
+
+@pytest.fixture(params=EDGE_ENVS)
+def edge_env(request: pytest.FixtureRequest) -> SynthesizedEnvironment:
+    """The environments with the edge on (CloudFront in front of the ALBs)."""
+    env: SynthesizedEnvironment = request.getfixturevalue(request.param)
+    assert env.config.edge.enabled and env.stacks.edge is not None
+    return env
 
 
 @pytest.fixture(scope="session", params=["development", "staging", "production"])

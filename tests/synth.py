@@ -21,6 +21,8 @@ from infra.config import EnvironmentConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = ("development", "staging", "production")
+# The environments whose edge is on: the edge tests run on them (fixture ``edge_env``).
+EDGE_ENVS = ["staging", "production"]
 
 
 @dataclass

@@ -15,15 +15,6 @@ from tests.stacks.template_queries import ref_target, resources
 from tests.synth import SynthesizedEnvironment
 from tools.reachability_names import DISTRIBUTION, NameModel
 
-EDGE_ENVS = ["staging", "production"]
-
-
-@pytest.fixture(params=EDGE_ENVS)
-def edge_env(request: pytest.FixtureRequest) -> SynthesizedEnvironment:
-    env: SynthesizedEnvironment = request.getfixturevalue(request.param)
-    assert env.config.edge.enabled
-    return env
-
 
 def _edge(env: SynthesizedEnvironment) -> dict[str, Any]:
     return env.template("edge", "global")

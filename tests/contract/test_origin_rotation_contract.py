@@ -15,8 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.stacks.template_queries import ref_target, resources
 from tests.synth import SynthesizedEnvironment
 
@@ -30,13 +28,6 @@ from origin_rotation.settings import (
 
 HANDLER = re.compile(r"^origin_rotation\.")
 SECRET_REFERENCE = re.compile(r"^\{\{resolve:secretsmanager:([^:}]+):SecretString:(\w+)\}\}$")
-
-
-@pytest.fixture(params=["staging", "production"])
-def edge_env(request: pytest.FixtureRequest) -> SynthesizedEnvironment:
-    env: SynthesizedEnvironment = request.getfixturevalue(request.param)
-    assert env.stacks.edge is not None
-    return env
 
 
 def _region(env: SynthesizedEnvironment, stack_id: str) -> str:

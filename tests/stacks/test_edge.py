@@ -18,7 +18,7 @@ from infra.constructs.distribution import VIEWER_POLICIES
 from infra.constructs.managed_prefix_lists import CLOUDFRONT_ORIGIN_FACING, route53_health_checkers
 from infra.stack_factory import StackFactory
 from tests.stacks.template_queries import ref_target, resources, walk
-from tests.synth import SynthesizedEnvironment
+from tests.synth import EDGE_ENVS, SynthesizedEnvironment
 from tests.unit.config_helpers import config_error, one_line
 
 DISTRIBUTION = "AWS::CloudFront::Distribution"
@@ -30,7 +30,6 @@ CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
 DYNAMIC_REFERENCE = re.compile(
     r"^\{\{resolve:secretsmanager:[^:}]+:SecretString:(current|previous)\}\}$"
 )
-EDGE_ENVS = ["staging", "production"]
 
 
 def _edge(env: SynthesizedEnvironment) -> dict[str, Any]:
@@ -55,13 +54,6 @@ def _distribution(env: SynthesizedEnvironment) -> dict[str, Any]:
 def _read_distribution(env: SynthesizedEnvironment) -> dict[str, Any]:
     dns = env.config.dns
     return _distributions(env)[f"{dns.read_record}.{dns.domain}"]
-
-
-@pytest.fixture(params=EDGE_ENVS)
-def edge_env(request: pytest.FixtureRequest) -> SynthesizedEnvironment:
-    env: SynthesizedEnvironment = request.getfixturevalue(request.param)
-    assert env.config.edge.enabled
-    return env
 
 
 def test_no_edge_stack_where_the_edge_is_off(development: SynthesizedEnvironment):
