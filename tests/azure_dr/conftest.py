@@ -13,10 +13,12 @@ import trustme
 from azure.core.credentials import AccessToken
 
 from azure_dr.cli import main
-from infra.config import load_config
+from azure_dr.footprint import Footprint, build_footprint
+from infra.config import EnvironmentConfig, load_config
 from infra.config.loader import CONFIG_DIR
 from tests.azure_dr.fake_arm import TOKEN, FakeArm, FakeArmServer
 from tests.azurite import Azurite
+from tests.synth import ENVIRONMENTS
 
 ENV = "production"
 PASSWORD = "correct-horse-battery-staple-42"
@@ -55,6 +57,13 @@ class Result:
     code: int
     out: str
     err: str
+
+
+@pytest.fixture(scope="session", params=ENVIRONMENTS)
+def env(request: pytest.FixtureRequest) -> tuple[EnvironmentConfig, Footprint]:
+    """Each environment's config and its footprint (ARM template), built once per session."""
+    config = load_config(request.param, environ={})
+    return config, build_footprint(config)
 
 
 @pytest.fixture(scope="session")

@@ -13,23 +13,8 @@ from azure_dr.footprint import PASSWORD_PARAMETER, build_footprint
 from azure_dr.footprint.arm import template_resource_id
 from azure_dr.footprint.database import SERVER_TYPE
 from infra.config import load_config
-from tests.synth import ENVIRONMENTS
+from tests.azure_dr.arm_queries import of_type, one
 from tests.unit.config_helpers import config_error
-
-
-@pytest.fixture(scope="module", params=ENVIRONMENTS)
-def env(request: pytest.FixtureRequest):
-    config = load_config(request.param, environ={})
-    return config, build_footprint(config)
-
-
-def _of_type(template: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
-    return [r for r in template["resources"] if r["type"] == resource_type]
-
-
-def _one(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    (found,) = _of_type(template, resource_type)
-    return found
 
 
 def test_template_is_deterministic_and_json(env):
@@ -61,7 +46,7 @@ def test_no_secret_values_in_the_template(env):
     template = footprint.template
     assert template["parameters"][PASSWORD_PARAMETER]["type"] == "securestring"
     assert "defaultValue" not in template["parameters"][PASSWORD_PARAMETER]
-    server = _one(template, "Microsoft.DBforPostgreSQL/flexibleServers")
+    server = one(template, "Microsoft.DBforPostgreSQL/flexibleServers")
     assert server["properties"]["administratorLoginPassword"] == (
         f"[parameters('{PASSWORD_PARAMETER}')]"
     )
@@ -71,7 +56,7 @@ def test_no_secret_values_in_the_template(env):
 
 def test_aks_is_private_with_entra_rbac_and_addons(env):
     config, footprint = env
-    aks = _one(footprint.template, "Microsoft.ContainerService/managedClusters")
+    aks = one(footprint.template, "Microsoft.ContainerService/managedClusters")
     p = aks["properties"]
     assert p["apiServerAccessProfile"]["enablePrivateCluster"] is True
     assert p["apiServerAccessProfile"]["enablePrivateClusterPublicFQDN"] is False
@@ -91,7 +76,7 @@ def test_aks_is_private_with_entra_rbac_and_addons(env):
         assert body["nodeLabels"] == pool.labels
         assert body["nodeTaints"] == [f"{t.key}={t.value}:{t.effect.value}" for t in pool.taints]
     diag = [
-        d for d in _of_type(footprint.template, "Microsoft.Insights/diagnosticSettings")
+        d for d in of_type(footprint.template, "Microsoft.Insights/diagnosticSettings")
         if "managedClusters" in d["scope"]
     ]  # fmt: skip
     assert diag and diag[0]["properties"]["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
@@ -109,7 +94,7 @@ def test_eks_node_group_labels_and_taints_are_mirrored():
 def test_postgres_is_private_tls_and_matches_config(env):
     config, footprint = env
     pg = config.azure.postgres
-    server = _one(footprint.template, "Microsoft.DBforPostgreSQL/flexibleServers")
+    server = one(footprint.template, "Microsoft.DBforPostgreSQL/flexibleServers")
     p = server["properties"]
     assert p["version"] == pg.major_version == "17"
     assert p["network"]["publicNetworkAccess"] == "Disabled"
@@ -123,7 +108,7 @@ def test_postgres_is_private_tls_and_matches_config(env):
     assert p["backup"]["backupRetentionDays"] == pg.backup_retention_days
     settings = {
         c["name"].split("/")[-1]: c["properties"]["value"]
-        for c in _of_type(footprint.template, f"{SERVER_TYPE}/configurations")
+        for c in of_type(footprint.template, f"{SERVER_TYPE}/configurations")
     }
     assert settings == {"require_secure_transport": "ON", "ssl_min_protocol_version": "TLSv1.2"}
 
@@ -137,7 +122,7 @@ def test_production_has_ha_and_geo_backup_and_development_does_not():
 
 def test_storage_is_locked_down_with_the_s3_lifecycle(env):
     config, footprint = env
-    account = _one(footprint.template, "Microsoft.Storage/storageAccounts")
+    account = one(footprint.template, "Microsoft.Storage/storageAccounts")
     p = account["properties"]
     assert p["allowBlobPublicAccess"] is False
     assert p["allowSharedKeyAccess"] is False
@@ -146,13 +131,13 @@ def test_storage_is_locked_down_with_the_s3_lifecycle(env):
     assert p["publicNetworkAccess"] == "Disabled"
     assert p["networkAcls"]["defaultAction"] == "Deny"
     assert account["sku"]["name"] in ("Standard_GRS", "Standard_RAGRS")
-    blob = _one(footprint.template, "Microsoft.Storage/storageAccounts/blobServices")["properties"]
+    blob = one(footprint.template, "Microsoft.Storage/storageAccounts/blobServices")["properties"]
     assert blob["isVersioningEnabled"] is True
     assert blob["deleteRetentionPolicy"] == {
         "enabled": True,
         "days": config.azure.storage.soft_delete_days,
     }
-    containers = _of_type(
+    containers = of_type(
         footprint.template, "Microsoft.Storage/storageAccounts/blobServices/containers"
     )
     # The mirror's containers and the cluster baseline's own (test_footprint_baseline.py).
@@ -160,7 +145,7 @@ def test_storage_is_locked_down_with_the_s3_lifecycle(env):
         [*config.azure.storage.containers, config.azure.aks.baseline_source.container]
     )
     assert all(c["properties"]["publicAccess"] == "None" for c in containers)
-    rule = _one(footprint.template, "Microsoft.Storage/storageAccounts/managementPolicies")
+    rule = one(footprint.template, "Microsoft.Storage/storageAccounts/managementPolicies")
     definition = rule["properties"]["policy"]["rules"][0]["definition"]
     # The lifecycle tiers and deletes the mirror containers only.
     mirror = [f"{c}/" for c in config.azure.storage.containers]
@@ -176,24 +161,24 @@ def test_storage_is_locked_down_with_the_s3_lifecycle(env):
 
 def test_key_vault_rbac_purge_protection_private(env):
     config, footprint = env
-    vault = _one(footprint.template, "Microsoft.KeyVault/vaults")["properties"]
+    vault = one(footprint.template, "Microsoft.KeyVault/vaults")["properties"]
     assert vault["enableRbacAuthorization"] is True
     assert vault["enablePurgeProtection"] is True
     assert vault["softDeleteRetentionInDays"] == config.azure.key_vault.soft_delete_days == 90
     assert vault["publicNetworkAccess"] == "Disabled"
-    endpoints = _of_type(footprint.template, "Microsoft.Network/privateEndpoints")
+    endpoints = of_type(footprint.template, "Microsoft.Network/privateEndpoints")
     groups = sorted(
         e["properties"]["privateLinkServiceConnections"][0]["properties"]["groupIds"][0]
         for e in endpoints
     )
     assert groups == ["blob", "vault"]
-    zones = {z["name"] for z in _of_type(footprint.template, "Microsoft.Network/privateDnsZones")}
+    zones = {z["name"] for z in of_type(footprint.template, "Microsoft.Network/privateDnsZones")}
     assert {"privatelink.blob.core.windows.net", "privatelink.vaultcore.azure.net"} <= zones
 
 
 def _rules(footprint, tier: str) -> list[dict[str, Any]]:
     nsg = [
-        r for r in _of_type(footprint.template, "Microsoft.Network/networkSecurityGroups")
+        r for r in of_type(footprint.template, "Microsoft.Network/networkSecurityGroups")
         if r["name"].endswith(tier.replace("_", "-"))
     ]  # fmt: skip
     return nsg[0]["properties"]["securityRules"]
@@ -235,7 +220,7 @@ def test_nsgs_mirror_the_security_group_matrix(env):
 
 def test_vnet_subnets_every_subnet_has_an_nsg(env):
     config, footprint = env
-    vnet = _one(footprint.template, "Microsoft.Network/virtualNetworks")["properties"]
+    vnet = one(footprint.template, "Microsoft.Network/virtualNetworks")["properties"]
     assert vnet["addressSpace"]["addressPrefixes"] == [str(config.azure.vnet_cidr)]
     for subnet in vnet["subnets"]:
         if subnet["name"] == "GatewaySubnet":  # Azure supports no NSG on a gateway's subnet
@@ -254,7 +239,7 @@ def test_sovereign_cloud_uses_its_dns_zones():
     footprint = build_footprint(
         load_config("production", environ={}), cloud=CLOUDS["AzureUSGovernment"]
     )
-    zones = {z["name"] for z in _of_type(footprint.template, "Microsoft.Network/privateDnsZones")}
+    zones = {z["name"] for z in of_type(footprint.template, "Microsoft.Network/privateDnsZones")}
     assert "privatelink.blob.core.usgovcloudapi.net" in zones
 
 

@@ -20,36 +20,17 @@ from azure_dr.footprint.roles import (
     STORAGE_BLOB_DATA_READER,
 )
 from infra.config import load_config
-from tests.synth import ENVIRONMENTS
+from tests.azure_dr.arm_queries import of_type, one, rid
 from tests.unit.config_helpers import config_error, one_line
 
 ROLE_TYPE = "Microsoft.Authorization/roleAssignments"
 RESOURCE_ID = re.compile(r"resourceId\(([^()]*)\)")
 
 
-@pytest.fixture(scope="module", params=ENVIRONMENTS)
-def env(request: pytest.FixtureRequest):
-    config = load_config(request.param, environ={})
-    return config, build_footprint(config)
-
-
-def _of_type(template: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
-    return [r for r in template["resources"] if r["type"] == resource_type]
-
-
-def _one(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    (found,) = _of_type(template, resource_type)
-    return found
-
-
-def _rid(resource_type: str, *names: str) -> str:
-    return "[resourceId(" + ", ".join(f"'{a}'" for a in (resource_type, *names)) + ")]"
-
-
 def _declared(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """resourceId() expression -> body, for every resource that is not an extension."""
     return {
-        _rid(r["type"], *r["name"].split("/")): r
+        rid(r["type"], *r["name"].split("/")): r
         for r in template["resources"]
         if "scope" not in r and not r["name"].startswith("[")
     }
@@ -72,7 +53,7 @@ def _parent_declared(args: str, declared: dict[str, dict[str, Any]]) -> str | No
     parts = [a.strip().strip("'") for a in args.split(",")]
     resource_type, names = parts[0].split("/"), parts[1:]
     while len(names) >= 1:
-        expression = _rid("/".join(resource_type), *names)
+        expression = rid("/".join(resource_type), *names)
         if expression in declared:
             return expression
         resource_type, names = resource_type[:-1], names[:-1]
@@ -87,7 +68,7 @@ def test_every_referenced_template_resource_is_a_dependency(env):
     missing = []
     for body in footprint.template["resources"]:
         text = json.dumps({"p": body.get("properties"), "s": body.get("scope")})
-        own = _rid(body["type"], *body["name"].split("/"))
+        own = rid(body["type"], *body["name"].split("/"))
         needed = {_parent_declared(m, declared) for m in RESOURCE_ID.findall(text)} - {None, own}
         for dep in needed - _closure(body, declared):
             missing.append(f"{body['type']} {body['name']} -> {dep}")
@@ -96,8 +77,8 @@ def test_every_referenced_template_resource_is_a_dependency(env):
 
 def test_vault_and_postgres_diagnostics_depend_on_the_workspace(env):
     _, footprint = env
-    workspace = _rid("Microsoft.OperationalInsights/workspaces", footprint.names.workspace)
-    settings = _of_type(footprint.template, "Microsoft.Insights/diagnosticSettings")
+    workspace = rid("Microsoft.OperationalInsights/workspaces", footprint.names.workspace)
+    settings = of_type(footprint.template, "Microsoft.Insights/diagnosticSettings")
     scopes = {s["scope"].split("'")[1] for s in settings}
     assert {"Microsoft.KeyVault/vaults", "Microsoft.DBforPostgreSQL/flexibleServers"} <= scopes
     for setting in settings:
@@ -106,14 +87,14 @@ def test_vault_and_postgres_diagnostics_depend_on_the_workspace(env):
 
 def _assignments(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
     return [
-        r for r in _of_type(template, ROLE_TYPE)
+        r for r in of_type(template, ROLE_TYPE)
         if r["properties"]["roleDefinitionId"].endswith(f"'{role_id}')]")
     ]  # fmt: skip
 
 
 def test_cluster_admin_groups_get_the_aks_rbac_cluster_admin_role_on_the_cluster(env):
     config, footprint = env
-    cluster = _rid("Microsoft.ContainerService/managedClusters", footprint.names.cluster)
+    cluster = rid("Microsoft.ContainerService/managedClusters", footprint.names.cluster)
     admins = _assignments(footprint.template, AKS_RBAC_CLUSTER_ADMIN.definition_id)
     groups = config.azure.access.cluster_admin_group_ids
     assert sorted(a["properties"]["principalId"] for a in admins) == sorted(groups)
@@ -129,7 +110,7 @@ def test_cluster_admin_groups_get_the_aks_rbac_cluster_admin_role_on_the_cluster
 
 def test_csi_identity_reads_secrets_of_the_vault_only(env):
     _, footprint = env
-    vault = _rid("Microsoft.KeyVault/vaults", footprint.names.key_vault)
+    vault = rid("Microsoft.KeyVault/vaults", footprint.names.key_vault)
     (csi,) = (
         a
         for a in _assignments(footprint.template, KEY_VAULT_SECRETS_USER.definition_id)
@@ -145,7 +126,7 @@ def test_csi_identity_reads_secrets_of_the_vault_only(env):
 
 def test_role_assignments_are_least_privilege_and_deterministic(env):
     config, footprint = env
-    assignments = _of_type(footprint.template, ROLE_TYPE)
+    assignments = of_type(footprint.template, ROLE_TYPE)
     expected_roles = {
         AKS_RBAC_CLUSTER_ADMIN.definition_id,
         KEY_VAULT_SECRETS_USER.definition_id,
@@ -172,12 +153,12 @@ def test_role_assignments_are_least_privilege_and_deterministic(env):
 def test_container_insights_has_its_data_collection_rule_and_association(env):
     config, footprint = env
     t = footprint.template
-    workspace = _one(t, "Microsoft.OperationalInsights/workspaces")
+    workspace = one(t, "Microsoft.OperationalInsights/workspaces")
     assert workspace["properties"]["features"]["disableLocalAuth"] is True
-    oms = _one(t, "Microsoft.ContainerService/managedClusters")["properties"]["addonProfiles"]
+    oms = one(t, "Microsoft.ContainerService/managedClusters")["properties"]["addonProfiles"]
     assert oms["omsagent"]["config"]["useAADAuth"] == "true"
-    workspace_id = _rid("Microsoft.OperationalInsights/workspaces", footprint.names.workspace)
-    rule = _one(t, "Microsoft.Insights/dataCollectionRules")
+    workspace_id = rid("Microsoft.OperationalInsights/workspaces", footprint.names.workspace)
+    rule = one(t, "Microsoft.Insights/dataCollectionRules")
     assert rule["name"] == f"MSCI-{config.azure.location}-{footprint.names.cluster}"
     assert rule["kind"] == "Linux" and rule["location"] == config.azure.location
     (extension,) = rule["properties"]["dataSources"]["extensions"]
@@ -188,9 +169,9 @@ def test_container_insights_has_its_data_collection_rule_and_association(env):
     (flow,) = rule["properties"]["dataFlows"]
     assert flow == {"streams": extension["streams"], "destinations": [destination["name"]]}
     assert workspace_id in rule["dependsOn"]
-    association = _one(t, "Microsoft.Insights/dataCollectionRuleAssociations")
-    cluster = _rid("Microsoft.ContainerService/managedClusters", footprint.names.cluster)
-    rule_id = _rid("Microsoft.Insights/dataCollectionRules", rule["name"])
+    association = one(t, "Microsoft.Insights/dataCollectionRuleAssociations")
+    cluster = rid("Microsoft.ContainerService/managedClusters", footprint.names.cluster)
+    rule_id = rid("Microsoft.Insights/dataCollectionRules", rule["name"])
     assert association["name"] == "ContainerInsightsExtension"
     assert association["scope"] == cluster
     assert association["properties"]["dataCollectionRuleId"] == rule_id
@@ -203,10 +184,10 @@ def test_replicator_identity_trusts_the_configured_issuer_with_blob_access_only(
     t = footprint.template
     (identity,) = (
         r
-        for r in _of_type(t, "Microsoft.ManagedIdentity/userAssignedIdentities")
+        for r in of_type(t, "Microsoft.ManagedIdentity/userAssignedIdentities")
         if r["name"] == footprint.names.replicator_identity
     )
-    credential = _one(t, f"{identity['type']}/federatedIdentityCredentials")
+    credential = one(t, f"{identity['type']}/federatedIdentityCredentials")
     assert credential["properties"] == {
         "issuer": trust.issuer,
         "subject": trust.subject,
@@ -215,9 +196,9 @@ def test_replicator_identity_trusts_the_configured_issuer_with_blob_access_only(
     account = footprint.names.storage_account
     (blob,) = (
         a for a in _assignments(t, STORAGE_BLOB_DATA_CONTRIBUTOR.definition_id)
-        if a["scope"] == _rid("Microsoft.Storage/storageAccounts", account)
+        if a["scope"] == rid("Microsoft.Storage/storageAccounts", account)
     )  # fmt: skip
-    assert blob["scope"] == _rid("Microsoft.Storage/storageAccounts", account)
+    assert blob["scope"] == rid("Microsoft.Storage/storageAccounts", account)
     assert blob["properties"]["principalId"].endswith(".principalId]")
     assert blob["properties"]["principalType"] == "ServicePrincipal"
     outputs = t["outputs"]
@@ -229,7 +210,7 @@ def test_replicator_identity_trusts_the_configured_issuer_with_blob_access_only(
 def test_blob_versioning_and_soft_delete_stay_on(env):
     """Issue 14, Build 3: deletes and overwrites never destroy the only DR copy."""
     config, footprint = env
-    blob = _one(footprint.template, "Microsoft.Storage/storageAccounts/blobServices")
+    blob = one(footprint.template, "Microsoft.Storage/storageAccounts/blobServices")
     p = blob["properties"]
     days = config.azure.storage.soft_delete_days
     assert p["isVersioningEnabled"] is True
@@ -245,7 +226,7 @@ def test_key_vault_recovery_template_recovers_the_same_vault():
     assert vault["name"] == footprint.names.key_vault
     assert vault["properties"]["createMode"] == "recover"
     assert vault["properties"]["enablePurgeProtection"] is True
-    main = _one(footprint.template, "Microsoft.KeyVault/vaults")
+    main = one(footprint.template, "Microsoft.KeyVault/vaults")
     assert "createMode" not in main["properties"]  # a normal plan never shows it as drift
 
 

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import yaml
 
-from azure_dr.footprint import build_footprint
 from azure_dr.footprint.baseline import CONTAINER_TYPE, EXTENSION_TYPE, FLUX_TYPE
 from azure_dr.footprint.cluster import AKS_TYPE, COMMAND_INVOKE_ACTIONS
 from azure_dr.footprint.roles import (
@@ -23,37 +22,17 @@ from azure_dr.footprint.roles import (
     STORAGE_BLOB_DATA_READER,
 )
 from infra import k8s_baseline
-from infra.config import load_config
 from infra.config.cluster_baseline import AKS_ISTIO_CNI_DEFAULT_MINOR
-from tests.synth import ENVIRONMENTS
+from tests.azure_dr.arm_queries import of_type, one, rid
 from tests.unit.config_helpers import config_error, one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE_TYPE = "Microsoft.Authorization/roleAssignments"
 
 
-@pytest.fixture(scope="module", params=ENVIRONMENTS)
-def env(request: pytest.FixtureRequest):
-    config = load_config(request.param, environ={})
-    return config, build_footprint(config)
-
-
-def _of_type(template: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
-    return [r for r in template["resources"] if r["type"] == resource_type]
-
-
-def _one(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    (found,) = _of_type(template, resource_type)
-    return found
-
-
-def _rid(resource_type: str, *names: str) -> str:
-    return "[resourceId(" + ", ".join(f"'{a}'" for a in (resource_type, *names)) + ")]"
-
-
 def _container_id(config, footprint) -> str:
     container = config.azure.aks.baseline_source.container
-    return _rid(CONTAINER_TYPE, footprint.names.storage_account, "default", container)
+    return rid(CONTAINER_TYPE, footprint.names.storage_account, "default", container)
 
 
 def _role(assignment: dict[str, Any]) -> str:
@@ -65,7 +44,7 @@ def _role(assignment: dict[str, Any]) -> str:
 
 def test_istio_add_on_runs_the_configured_revision(env):
     config, footprint = env
-    mesh = _one(footprint.template, AKS_TYPE)["properties"]["serviceMeshProfile"]
+    mesh = one(footprint.template, AKS_TYPE)["properties"]["serviceMeshProfile"]
     assert mesh == {
         "mode": "Istio",
         "istio": {"revisions": [config.compute.baseline.aks_istio_revision]},
@@ -105,19 +84,19 @@ def test_a_revision_without_istio_cni_is_one_line(tmp_path: Path):
 
 def test_flux_extension_is_pinned(env):
     config, footprint = env
-    extension = _one(footprint.template, EXTENSION_TYPE)
+    extension = one(footprint.template, EXTENSION_TYPE)
     props = extension["properties"]
     assert props["extensionType"] == "microsoft.flux"
     assert props["autoUpgradeMinorVersion"] is False
     assert props["version"] == config.azure.aks.baseline_source.flux_extension_version
-    assert extension["scope"] == _rid(AKS_TYPE, footprint.names.cluster)
+    assert extension["scope"] == rid(AKS_TYPE, footprint.names.cluster)
 
 
 def test_flux_applies_the_rendered_overlay_from_the_baseline_container(env):
     config, footprint = env
-    flux = _one(footprint.template, FLUX_TYPE)
+    flux = one(footprint.template, FLUX_TYPE)
     props = flux["properties"]
-    account = _rid("Microsoft.Storage/storageAccounts", footprint.names.storage_account)
+    account = rid("Microsoft.Storage/storageAccounts", footprint.names.storage_account)
     assert props["sourceKind"] == "AzureBlob"
     assert "gitRepository" not in props
     blob = props["azureBlob"]
@@ -129,7 +108,7 @@ def test_flux_applies_the_rendered_overlay_from_the_baseline_container(env):
     assert kustomization["path"] == f"./{k8s_baseline.published_folder(committed)}"
     for dependency in (
         _container_id(config, footprint),
-        _rid("Microsoft.Network/privateEndpoints", footprint.names.private_endpoint("blob")),
+        rid("Microsoft.Network/privateEndpoints", footprint.names.private_endpoint("blob")),
     ):
         assert dependency in flux["dependsOn"]
     assert any("extensionResourceId" in d and EXTENSION_TYPE in d for d in flux["dependsOn"])
@@ -138,7 +117,7 @@ def test_flux_applies_the_rendered_overlay_from_the_baseline_container(env):
 
 def test_flux_authenticates_with_the_kubelet_identity_and_no_secret(env):
     _, footprint = env
-    props = _one(footprint.template, FLUX_TYPE)["properties"]
+    props = one(footprint.template, FLUX_TYPE)["properties"]
     identity = props["azureBlob"]["managedIdentity"]["clientId"]
     assert identity.endswith(").identityProfile.kubeletidentity.clientId]")
     text = json.dumps(props)
@@ -150,7 +129,7 @@ def test_flux_authenticates_with_the_kubelet_identity_and_no_secret(env):
 def test_kubelet_identity_reads_the_baseline_container_only(env):
     config, footprint = env
     kubelet = [
-        a for a in _of_type(footprint.template, ROLE_TYPE)
+        a for a in of_type(footprint.template, ROLE_TYPE)
         if "kubeletidentity" in a["properties"]["principalId"]
     ]  # fmt: skip
     (reader,) = kubelet
@@ -163,7 +142,7 @@ def test_kubelet_identity_reads_the_baseline_container_only(env):
 def test_the_deploying_principal_may_write_the_baseline_container_only(env):
     config, footprint = env
     (writer,) = [
-        a for a in _of_type(footprint.template, ROLE_TYPE)
+        a for a in of_type(footprint.template, ROLE_TYPE)
         if a["properties"]["principalId"] == "[deployer().objectId]"
     ]  # fmt: skip
     assert _role(writer) == STORAGE_BLOB_DATA_CONTRIBUTOR.definition_id
@@ -177,11 +156,11 @@ def test_baseline_container_is_private_and_outside_the_lifecycle(env):
     config, footprint = env
     container = config.azure.aks.baseline_source.container
     (body,) = [
-        c for c in _of_type(footprint.template, CONTAINER_TYPE)
+        c for c in of_type(footprint.template, CONTAINER_TYPE)
         if c["name"].endswith(f"/{container}")
     ]  # fmt: skip
     assert body["properties"] == {"publicAccess": "None"}
-    policy = _one(footprint.template, "Microsoft.Storage/storageAccounts/managementPolicies")
+    policy = one(footprint.template, "Microsoft.Storage/storageAccounts/managementPolicies")
     for rule in policy["properties"]["policy"]["rules"]:
         prefixes = rule["definition"]["filters"]["prefixMatch"]
         assert prefixes and not any(p.startswith(f"{container}/") for p in prefixes)
@@ -193,30 +172,30 @@ def test_the_source_controller_reaches_the_account_over_the_private_endpoint(env
     (the firewall does not apply to private endpoint traffic)."""
     config, footprint = env
     t = footprint.template
-    account = _rid("Microsoft.Storage/storageAccounts", footprint.names.storage_account)
+    account = rid("Microsoft.Storage/storageAccounts", footprint.names.storage_account)
     (endpoint,) = [
-        e for e in _of_type(t, "Microsoft.Network/privateEndpoints")
+        e for e in of_type(t, "Microsoft.Network/privateEndpoints")
         if e["name"] == footprint.names.private_endpoint("blob")
     ]  # fmt: skip
     (connection,) = endpoint["properties"]["privateLinkServiceConnections"]
     assert connection["properties"] == {"privateLinkServiceId": account, "groupIds": ["blob"]}
     zone = "privatelink.blob.core.windows.net"
     links = [
-        link for link in _of_type(t, "Microsoft.Network/privateDnsZones/virtualNetworkLinks")
+        link for link in of_type(t, "Microsoft.Network/privateDnsZones/virtualNetworkLinks")
         if link["name"].startswith(f"{zone}/")
     ]  # fmt: skip
-    assert links and links[0]["properties"]["virtualNetwork"]["id"] == _rid(
+    assert links and links[0]["properties"]["virtualNetwork"]["id"] == rid(
         "Microsoft.Network/virtualNetworks", footprint.names.vnet
     )
     (group,) = [
-        g for g in _of_type(t, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
+        g for g in of_type(t, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
         if g["name"].startswith(footprint.names.private_endpoint("blob"))
     ]  # fmt: skip
     assert group["properties"]["privateDnsZoneConfigs"][0]["properties"]["privateDnsZoneId"] == (
-        _rid("Microsoft.Network/privateDnsZones", zone)
+        rid("Microsoft.Network/privateDnsZones", zone)
     )
     (nsg,) = [
-        n for n in _of_type(t, "Microsoft.Network/networkSecurityGroups")
+        n for n in of_type(t, "Microsoft.Network/networkSecurityGroups")
         if n["name"] == footprint.names.nsg("private_endpoints")
     ]  # fmt: skip
     rules = {r["name"]: r["properties"] for r in nsg["properties"]["securityRules"]}
@@ -266,7 +245,7 @@ def test_more_mirror_containers_than_lifecycle_prefixes_is_one_line(tmp_path: Pa
 def test_admin_groups_may_use_command_invoke_and_nothing_more(env):
     config, footprint = env
     t = footprint.template
-    definition = _one(t, ROLE_DEFINITION_TYPE)
+    definition = one(t, ROLE_DEFINITION_TYPE)
     props = definition["properties"]
     assert definition["name"] == footprint.names.command_invoke_role_id
     assert props["type"] == "CustomRole"
@@ -284,13 +263,13 @@ def test_admin_groups_may_use_command_invoke_and_nothing_more(env):
     assert tuple(permissions["actions"]) == COMMAND_INVOKE_ACTIONS
     assert props["assignableScopes"] == ["[resourceGroup().id]"]
     assert props["roleName"] == f"fdr-{config.name}-dr-aks-command-invoke"
-    reference = _rid(ROLE_DEFINITION_TYPE, footprint.names.command_invoke_role_id)
+    reference = rid(ROLE_DEFINITION_TYPE, footprint.names.command_invoke_role_id)
     invokers = [
-        a for a in _of_type(t, ROLE_TYPE) if a["properties"]["roleDefinitionId"] == reference
+        a for a in of_type(t, ROLE_TYPE) if a["properties"]["roleDefinitionId"] == reference
     ]
     groups = config.azure.access.cluster_admin_group_ids
     assert sorted(a["properties"]["principalId"] for a in invokers) == sorted(groups)
     for a in invokers:
-        assert a["scope"] == _rid(AKS_TYPE, footprint.names.cluster)
+        assert a["scope"] == rid(AKS_TYPE, footprint.names.cluster)
         assert a["properties"]["principalType"] == "Group"
         assert reference in a["dependsOn"]

@@ -4,7 +4,6 @@ certificate, backend and probe, its subnet and NSG, public IP."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -12,6 +11,7 @@ from azure_dr.footprint import build_footprint
 from azure_dr.footprint.ingress import TLS_POLICY
 from azure_dr.footprint.roles import KEY_VAULT_SECRETS_USER
 from infra.config import load_config
+from tests.azure_dr.arm_queries import one
 from tests.unit.config_helpers import config_error, load_mutated
 
 
@@ -21,28 +21,23 @@ def production():
     return config, build_footprint(config)
 
 
-def _one(template: dict[str, Any], type_: str) -> dict[str, Any]:
-    (found,) = (r for r in template["resources"] if r["type"] == type_)
-    return found
-
-
 def test_waf_policy_runs_the_managed_rule_set_in_prevention(production):
     _, footprint = production
-    policy = _one(
+    policy = one(
         footprint.template, "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies"
     )
     settings = policy["properties"]["policySettings"]
     assert settings == {"state": "Enabled", "mode": "Prevention", "requestBodyCheck": True}
     (rules,) = policy["properties"]["managedRules"]["managedRuleSets"]
     assert rules["ruleSetType"] == "Microsoft_DefaultRuleSet"
-    gateway = _one(footprint.template, "Microsoft.Network/applicationGateways")
+    gateway = one(footprint.template, "Microsoft.Network/applicationGateways")
     assert gateway["properties"]["firewallPolicy"]["id"].endswith(f"'{policy['name']}')]")
     assert gateway["properties"]["sku"] == {"name": "WAF_v2", "tier": "WAF_v2"}
 
 
 def test_tls_listener_only_with_a_tls13_capable_policy_and_the_vault_certificate(production):
     config, footprint = production
-    p = _one(footprint.template, "Microsoft.Network/applicationGateways")["properties"]
+    p = one(footprint.template, "Microsoft.Network/applicationGateways")["properties"]
     assert p["sslPolicy"] == {"policyType": "Predefined", "policyName": TLS_POLICY}
     assert TLS_POLICY == "AppGwSslPolicy20220101S"
     assert [listener["properties"]["protocol"] for listener in p["httpListeners"]] == ["Https"]
@@ -57,7 +52,7 @@ def test_tls_listener_only_with_a_tls13_capable_policy_and_the_vault_certificate
 def test_gateway_identity_reads_secrets_of_the_vault_only(production):
     _, footprint = production
     t = footprint.template
-    gateway = _one(t, "Microsoft.Network/applicationGateways")
+    gateway = one(t, "Microsoft.Network/applicationGateways")
     (identity_id,) = gateway["identity"]["userAssignedIdentities"]
     assert footprint.names.app_gateway_identity in identity_id
     reads = [
@@ -74,7 +69,7 @@ def test_gateway_identity_reads_secrets_of_the_vault_only(production):
 def test_backend_is_the_aks_ingress_with_a_probe_on_the_health_path(production):
     config, footprint = production
     ingress = config.azure.ingress
-    p = _one(footprint.template, "Microsoft.Network/applicationGateways")["properties"]
+    p = one(footprint.template, "Microsoft.Network/applicationGateways")["properties"]
     (pool,) = p["backendAddressPools"]
     assert pool["properties"]["backendAddresses"] == [{"ipAddress": str(ingress.backend_ip)}]
     (probe,) = p["probes"]

@@ -220,12 +220,12 @@ def test_missing_aws_connections_wait_for_phase_2(run, aws):
 
 def test_phase_2_references_are_dependencies():
     """The dependency walk of test_footprint_access over the phase-2 resources."""
+    from tests.azure_dr.arm_queries import rid as _rid
     from tests.azure_dr.test_footprint_access import (
         RESOURCE_ID,
         _closure,
         _declared,
         _parent_declared,
-        _rid,
     )
 
     template = _phase_2(load_config("production", environ={}))
